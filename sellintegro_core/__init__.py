@@ -1,0 +1,10 @@
+"""sellintegro core: the plugin host (hookspecs, plugin manager, models, config, ledger, engine, CLI)."""
+
+import pluggy
+
+__version__ = "0.1.0"
+
+hookimpl = pluggy.HookimplMarker("sellintegro")
+"""Marker for plugin hook implementations: ``@hookimpl def sellintegro_register_sources(register): ...``"""
+
+__all__ = ["__version__", "hookimpl"]

@@ -1,0 +1,222 @@
+"""Component descriptors that plugins register, and the protocols the components implement.
+
+A plugin registers a *spec* (name + pydantic config model + factory). The engine validates the scenario
+section with ``config_model`` and calls ``factory(config, context)`` to build the component.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal, Protocol, runtime_checkable
+
+from pydantic import BaseModel
+
+from .models import Action, ActionResult, Order, OrderFacts, OrderKey, SalesDocument, Window
+
+
+# ------------------------------------------------------------------ context given to factories
+
+
+class StateStore(Protocol):
+    """Small persistent key/value store per scenario (e.g. a rate limiter's recent call times)."""
+
+    def get_state(self, key: str) -> Any | None: ...
+    def set_state(self, key: str, value: Any) -> None: ...
+
+
+@dataclass
+class ComponentContext:
+    """What a component factory gets besides its own config section."""
+
+    scenario: str                         # scenario name (ledger key)
+    base_dir: Path                        # folder of the scenario file (resolve relative paths here)
+    timezone: str = "Europe/Warsaw"
+    state: StateStore | None = None       # persistent per-scenario state (ledger-backed)
+    plan_only: bool = False               # True in `plan`: components must not write anywhere
+    options: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass
+class CheckItem:
+    """One line of `sellintegro check`: green when ``ok``."""
+
+    name: str
+    ok: bool
+    detail: str = ""
+
+
+# ------------------------------------------------------------------ protocols
+
+
+@runtime_checkable
+class Source(Protocol):
+    """Reads sales documents. ``read`` streams (never loads the whole window in memory)."""
+
+    def read(self, window: Window) -> Iterator[SalesDocument]: ...
+
+    # Optional: ``find(ref) -> SalesDocument | None`` (by number or id, for `sellintegro pdf`),
+    # ``check() -> list[CheckItem]`` (for `sellintegro check`), ``close()``.
+
+
+@dataclass
+class OrderQuery:
+    """What orders the engine needs from the sink.
+
+    Either ``refs`` (specific orders, by the field ``key`` holds) or a scan of orders placed
+    (date_add) since ``date_from`` in ``statuses`` (names or ids; None = all).
+    """
+
+    refs: list[str] | None = None
+    key: OrderKey = "order_id"
+    date_from: Any = None                 # aware datetime
+    date_to: Any = None
+    statuses: list[str] | None = None
+    include_unconfirmed: bool = False
+
+
+class StepLog(Protocol):
+    """Ledger-backed record of the sub-steps of one action (keyed by the action's idempotency key).
+
+    A sink records each step *before* making the next call, and on a rerun finds it again:
+    ``steps.get("placeholder")`` -> ``{"invoice_id": "123"}``.
+    """
+
+    def get(self, step: str) -> dict[str, Any] | None: ...
+    def record(self, step: str, data: dict[str, Any] | None = None) -> None: ...
+
+
+@dataclass
+class ApplyContext:
+    """Given to ``Sink.apply`` with each action."""
+
+    steps: StepLog
+    document: SalesDocument | None = None
+    render: Callable[[], bytes] | None = None     # renders the PDF on demand
+
+
+@runtime_checkable
+class Sink(Protocol):
+    """Reads orders and applies actions to them. Applying an action twice has its effect once."""
+
+    def fetch_orders(self, query: OrderQuery) -> Iterator[Order]: ...
+    def apply(self, action: Action, context: ApplyContext) -> ActionResult: ...
+
+    # Optional: ``apply_batch(actions, contexts) -> list[ActionResult]`` for SetStatus/SetField actions
+    # (e.g. one setOrderStatuses call per status), ``api_calls: int`` (calls made so far in this run),
+    # ``check() -> list[CheckItem]``, ``close()``.
+
+
+@dataclass
+class OrderScan:
+    """Which orders a rule wants to see: all orders in the window (``all_orders``) or only referenced ones."""
+
+    all_orders: bool = False
+    statuses: list[str] | None = None
+
+
+@dataclass
+class RuleContext:
+    """Facts a rule may use besides the order and its documents. No I/O happens through it."""
+
+    now: Any                              # aware datetime
+    window: Window
+    scenario: str = ""
+
+
+@runtime_checkable
+class Rule(Protocol):
+    """Pure: decides actions for one order from the order, its documents and ledger facts."""
+
+    def scan(self) -> OrderScan: ...
+    def pending(self, documents: list[SalesDocument], facts: OrderFacts, context: RuleContext) -> bool:
+        """True when the order may still need work (so the engine must fetch it from the sink)."""
+        ...
+    def decide(self, order: Order | None, documents: list[SalesDocument], facts: OrderFacts,
+               context: RuleContext) -> list[Action]: ...
+
+
+@runtime_checkable
+class Renderer(Protocol):
+    """Turns a document into file bytes (a PDF)."""
+
+    def render(self, document: SalesDocument, template: str = "pl", *,
+               ksef_label: Literal["number", "offline"] | None = None) -> bytes: ...
+
+
+# ------------------------------------------------------------------ specs registered by plugins
+
+Factory = Callable[[Any, ComponentContext], Any]
+
+
+@dataclass(frozen=True)
+class ComponentSpec:
+    name: str
+    config_model: type[BaseModel]
+    factory: Factory
+    description: str = ""
+    kind: str = "component"
+
+
+@dataclass(frozen=True)
+class SourceSpec(ComponentSpec):
+    kind: str = "source"
+
+
+@dataclass(frozen=True)
+class SinkSpec(ComponentSpec):
+    kind: str = "sink"
+
+
+@dataclass(frozen=True)
+class RuleSpec(ComponentSpec):
+    kind: str = "rule"
+
+
+@dataclass(frozen=True)
+class RendererSpec(ComponentSpec):
+    kind: str = "renderer"
+
+
+@dataclass(frozen=True)
+class CommandSpec:
+    """A CLI command contributed by a plugin: ``sellintegro NAME ...``.
+
+    ``setup(parser)`` adds arguments (or subparsers) to an ``argparse.ArgumentParser``;
+    ``run(args)`` executes and returns the exit code. Import heavy modules inside ``run``.
+    """
+
+    name: str
+    help: str
+    setup: Callable[[Any], None]
+    run: Callable[[Any], int]
+
+
+@dataclass
+class Limits:
+    """Window caps. The core enforces them; plugins raise them in ``sellintegro_limits``."""
+
+    days_back: int = 14
+    before_setup_days: int = 7
+    raised_by: dict[str, str] = field(default_factory=dict)
+
+    def raise_to(self, *, plugin: str, days_back: int | None = None,
+                 before_setup_days: int | None = None) -> None:
+        if days_back is not None and days_back > self.days_back:
+            self.days_back = days_back
+            self.raised_by["days_back"] = plugin
+        if before_setup_days is not None and before_setup_days > self.before_setup_days:
+            self.before_setup_days = before_setup_days
+            self.raised_by["before_setup_days"] = plugin
+
+
+def close_quietly(component: Any) -> None:
+    close = getattr(component, "close", None)
+    if callable(close):
+        close()
+
+
+def component_checks(component: Any) -> Iterable[CheckItem]:
+    check = getattr(component, "check", None)
+    return check() if callable(check) else []
