@@ -15,7 +15,6 @@ from pydantic import BaseModel
 
 from .models import Action, ActionResult, Order, OrderFacts, OrderKey, SalesDocument, Window
 
-
 # ------------------------------------------------------------------ context given to factories
 
 

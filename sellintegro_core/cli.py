@@ -1,0 +1,241 @@
+"""The ``sellintegro`` command line (argparse; heavy modules are imported inside commands)."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import signal
+import sys
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from .errors import EXIT_CONFIG, EXIT_CONNECTION, SellintegroError
+
+CORE_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
+
+
+def _command(name: str) -> Callable[[Callable[[argparse.Namespace], int]], Callable[[argparse.Namespace], int]]:
+    def wrap(func: Callable[[argparse.Namespace], int]) -> Callable[[argparse.Namespace], int]:
+        CORE_COMMANDS[name] = func
+        return func
+    return wrap
+
+
+def _host(args: argparse.Namespace) -> Any:
+    from .plugins import get_host
+
+    return get_host(strict=getattr(args, "strict_plugins", False))
+
+
+def _print_json(data: Any) -> None:
+    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+
+
+# ---------------------------------------------------------------------------------------------- commands
+
+
+@_command("plugins")
+def cmd_plugins(args: argparse.Namespace) -> int:
+    host = _host(args)
+    infos = host.plugin_infos()
+    if args.json:
+        _print_json({"plugins": [info.__dict__ for info in infos],
+                     "failed": [f.__dict__ for f in host.failures]})
+        return 0
+    from rich.console import Console
+    from rich.table import Table
+
+    table = Table(title="sellintegro plugins")
+    for column in ("name", "version", "hooks", "components"):
+        table.add_column(column)
+    for info in infos:
+        table.add_row(info.name, info.version, "\n".join(info.hooks), "\n".join(info.components))
+    console = Console()
+    console.print(table)
+    for failure in host.failures:
+        console.print(f"[red]failed to load[/red] {failure.name}: {failure.error}")
+    return 0
+
+
+@_command("validate")
+def cmd_validate(args: argparse.Namespace) -> int:
+    from .config import load_scenario
+
+    scenario = load_scenario(args.scenario, host=_host(args))
+    if args.json:
+        _print_json({"valid": True, "scenario": scenario.name})
+    else:
+        print(f"{args.scenario}: valid (scenario {scenario.name!r})")
+    return 0
+
+
+def _run_or_plan(args: argparse.Namespace, *, plan_only: bool) -> int:
+    from .config import load_scenario
+    from .engine import StopFlag, run_scenario
+    from .output import Progress, print_report
+
+    host = _host(args)
+    scenario = load_scenario(args.scenario, host=host)
+    stop = StopFlag()
+    previous = _install_stop_handlers(stop)
+    try:
+        with Progress(enabled=not args.json and not getattr(args, "no_progress", False)) as progress:
+            report = run_scenario(scenario, plan_only=plan_only, host=host, progress=progress.update, stop=stop)
+    finally:
+        _restore_handlers(previous)
+    if args.json:
+        _print_json(report.as_dict())
+    else:
+        print_report(report)
+    return report.exit_code
+
+
+def _install_stop_handlers(stop: Any) -> dict[int, Any]:
+    previous: dict[int, Any] = {}
+
+    def handler(signum: int, frame: Any) -> None:
+        if stop:
+            raise KeyboardInterrupt
+        print("\nstopping after the current step (press Ctrl-C again to abort)", file=sys.stderr)
+        stop.set()
+
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        try:
+            previous[sig] = signal.signal(sig, handler)
+        except ValueError:  # not in the main thread
+            pass
+    return previous
+
+
+def _restore_handlers(previous: dict[int, Any]) -> None:
+    for sig, old in previous.items():
+        signal.signal(sig, old)
+
+
+@_command("plan")
+def cmd_plan(args: argparse.Namespace) -> int:
+    return _run_or_plan(args, plan_only=True)
+
+
+@_command("run")
+def cmd_run(args: argparse.Namespace) -> int:
+    return _run_or_plan(args, plan_only=False)
+
+
+@_command("history")
+def cmd_history(args: argparse.Namespace) -> int:
+    from .config import load_scenario
+    from .ledger import open_ledger
+    from .output import print_history
+
+    scenario = load_scenario(args.scenario, host=_host(args), validate_components=False)
+    ledger = open_ledger(scenario.model.state.url, scenario.base_dir, read_only=True)
+    try:
+        events = ledger.history(scenario.name, args.order)
+        runs = ledger.runs(scenario.name, limit=args.runs)
+        setup = ledger.setup_at(scenario.name)
+    finally:
+        ledger.close()
+    if args.json:
+        _print_json({"scenario": scenario.name, "setup_at": setup, "runs": runs, "events": events})
+    else:
+        print_history(scenario.name, setup, runs, events, order=args.order)
+    return 0
+
+
+# ---------------------------------------------------------------------------------------------- parser
+
+
+def build_parser(host: Any | None) -> argparse.ArgumentParser:
+    from . import __version__
+
+    parser = argparse.ArgumentParser(
+        prog="sellintegro",
+        description="Attach Subiekt GT sales documents (faktury, paragony, korekty) as PDFs to BaseLinker orders.")
+    parser.add_argument("--version", action="version", version=f"sellintegro {__version__}")
+    parser.add_argument("--strict-plugins", action="store_true",
+                        help="stop when a plugin fails to load instead of skipping it")
+    parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("plugins", help="list installed plugins, their hooks and components")
+    p.add_argument("--json", action="store_true", help="machine-readable output")
+
+    p = sub.add_parser("validate", help="check a scenario file and print every problem")
+    p.add_argument("scenario")
+    p.add_argument("--json", action="store_true")
+
+    for name, helptext in (("plan", "show what a run would do, without writing anything"),
+                           ("run", "run a scenario once now")):
+        p = sub.add_parser(name, help=helptext)
+        p.add_argument("scenario")
+        p.add_argument("--json", action="store_true", help="print the report as JSON")
+        p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("history", help="what happened, per order, from the ledger")
+    p.add_argument("scenario")
+    p.add_argument("--order", help="only this BaseLinker order id")
+    p.add_argument("--runs", type=int, default=10, help="how many recent runs to show")
+    p.add_argument("--json", action="store_true")
+
+    if host is not None:
+        for name, (spec, _owner) in sorted(host.commands().items()):
+            if name in CORE_COMMANDS:
+                continue
+            p = sub.add_parser(name, help=spec.help)
+            spec.setup(p)
+            p.set_defaults(_plugin_run=spec.run)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    strict = "--strict-plugins" in argv
+    debug = "--debug" in argv
+    try:
+        from .plugins import get_host, report_failures
+
+        host = get_host(strict=strict)
+        if argv[:1] != ["plugins"]:
+            report_failures(host)
+        parser = build_parser(host)
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        plugin_run = getattr(args, "_plugin_run", None)
+        if plugin_run is not None:
+            return int(plugin_run(args) or 0)
+        return CORE_COMMANDS[args.command](args)
+    except SellintegroError as exc:
+        _print_error(exc)
+        if debug:
+            raise
+        return exc.exit_code
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except Exception as exc:  # noqa: BLE001 - last resort: a clear line instead of a traceback
+        if debug:
+            raise
+        print(f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        return 1
+
+
+def _print_error(exc: SellintegroError) -> None:
+    from .errors import ConfigError
+
+    if isinstance(exc, ConfigError) and exc.errors:
+        print(f"error: {exc.message}", file=sys.stderr)
+        for path, message in exc.errors:
+            print(f"  {path}: {message}" if path else f"  {message}", file=sys.stderr)
+    else:
+        print(f"error: {exc.message}", file=sys.stderr)
+    if exc.exit_code == EXIT_CONFIG:
+        print("fix the scenario and check it with `sellintegro validate SCENARIO`", file=sys.stderr)
+    elif exc.exit_code == EXIT_CONNECTION:
+        print("check the connection settings and credentials, then `sellintegro check SCENARIO`", file=sys.stderr)
+
+
+if __name__ == "__main__":  # pragma: no cover
+    sys.exit(main())

@@ -1,0 +1,229 @@
+"""Scenario files: TOML, one per scenario, validated with pydantic (extra keys forbidden).
+
+The core validates its own keys (name, timezone, window, schedule, state); each component section
+([source], [sink], [rule], [renderer]) names its plugin and is validated by that component's own model.
+Errors come out as ``section.field: message`` and exit with code 2.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from .components import Limits
+from .errors import ConfigError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
+SCHEDULE_EARLIEST = 60        # 1:00
+SCHEDULE_LATEST = 23 * 60     # 23:00
+CORE_SECTIONS = ("name", "timezone", "window", "schedule", "state")
+COMPONENT_SECTIONS = ("source", "sink", "rule", "renderer")
+DEFAULT_RENDERER = "html_pdf"
+LIMIT_HINTS = {"days_back": ("si_extender", 150), "before_setup_days": ("si_extender", 90)}
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class WindowConfig(_Strict):
+    days_back: int = Field(14, ge=1, description="orders placed at most N days ago (BaseLinker date_add)")
+    before_setup: Literal["skip", "include"] = "skip"
+    before_setup_days: int = Field(7, ge=1)
+
+
+class ScheduleConfig(_Strict):
+    mode: Literal["auto", "manual"] = "auto"
+    every_minutes: int = Field(30, ge=5, le=1440)
+    hours: str = "1:00-23:00"
+    weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+        default_factory=lambda: list(WEEKDAYS), min_length=1)
+
+    @field_validator("hours")
+    @classmethod
+    def _hours(cls, value: str) -> str:
+        parse_hours(value)
+        return value
+
+    def active_minutes(self) -> tuple[int, int]:
+        return parse_hours(self.hours)
+
+
+def parse_hours(value: str) -> tuple[int, int]:
+    """``"1:00-23:00"`` -> (60, 1380) minutes after midnight; must lie within 1:00-23:00."""
+    match = HOURS_RE.match(value)
+    if not match:
+        raise ValueError(f'{value!r} is not a range like "1:00-23:00"')
+    h1, m1, h2, m2 = (int(g) for g in match.groups())
+    if m1 > 59 or m2 > 59 or h1 > 23 or h2 > 23:
+        raise ValueError(f"{value!r} has an invalid time")
+    start, end = h1 * 60 + m1, h2 * 60 + m2
+    if start >= end:
+        raise ValueError(f"{value!r}: the start must be before the end")
+    if start < SCHEDULE_EARLIEST or end > SCHEDULE_LATEST:
+        raise ValueError(f"{value!r} must lie within 1:00-23:00")
+    return start, end
+
+
+class StateConfig(_Strict):
+    url: str = "sqlite:///sellintegro-state.db"
+
+
+class ComponentSection(BaseModel):
+    """``plugin = "name"``; the other keys belong to that plugin and are validated by its model."""
+
+    model_config = ConfigDict(extra="allow")
+    plugin: str
+
+
+class ScenarioModel(_Strict):
+    name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
+    timezone: str = "Europe/Warsaw"
+    window: WindowConfig = Field(default_factory=WindowConfig)
+    schedule: ScheduleConfig = Field(default_factory=ScheduleConfig)
+    state: StateConfig = Field(default_factory=StateConfig)
+    source: ComponentSection
+    sink: ComponentSection
+    rule: ComponentSection
+    renderer: ComponentSection | None = None
+
+    @field_validator("timezone")
+    @classmethod
+    def _tz(cls, value: str) -> str:
+        try:
+            ZoneInfo(value)
+        except (ZoneInfoNotFoundError, ValueError) as exc:
+            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Warsaw)") from exc
+        return value
+
+
+@dataclass
+class Scenario:
+    """A loaded scenario: validated core settings plus the raw component sections."""
+
+    model: ScenarioModel
+    path: Path
+    raw: dict[str, Any]
+    configs: dict[str, Any] = field(default_factory=dict)   # validated component configs by kind
+
+    @property
+    def name(self) -> str:
+        return self.model.name
+
+    @property
+    def timezone(self) -> str:
+        return self.model.timezone
+
+    @property
+    def base_dir(self) -> Path:
+        return self.path.parent
+
+    def section(self, kind: str) -> dict[str, Any]:
+        """The component section without its ``plugin`` key."""
+        sec = self.raw.get(kind) or {}
+        return {k: v for k, v in sec.items() if k != "plugin"}
+
+    def plugin_name(self, kind: str) -> str | None:
+        sec = getattr(self.model, kind)
+        if sec is None:
+            return DEFAULT_RENDERER if kind == "renderer" else None
+        return sec.plugin
+
+
+def format_validation_error(exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
+    """pydantic errors -> ``[("sink.token", "field required"), ...]``."""
+    out = []
+    for err in exc.errors():
+        loc = [str(p) for p in err["loc"] if not str(p).startswith("function-")]
+        path = ".".join(([prefix] if prefix else []) + loc)
+        msg = err["msg"]
+        if err["type"] == "missing":
+            msg = "field required"
+        elif err["type"] == "extra_forbidden":
+            msg = "unknown setting (check the spelling; see the documentation for the allowed keys)"
+        elif msg.startswith("Value error, "):
+            msg = msg[len("Value error, "):]
+        out.append((path, msg))
+    return out
+
+
+def read_toml(path: Path) -> dict[str, Any]:
+    try:
+        text = path.read_text(encoding="utf-8")
+    except FileNotFoundError as exc:
+        raise ConfigError(f"scenario file {path} does not exist; create one with `sellintegro init {path}`",
+                          errors=[("", f"scenario file {path} does not exist; create one with "
+                                       f"`sellintegro init {path}`")]) from exc
+    except (OSError, UnicodeDecodeError) as exc:
+        raise ConfigError(f"cannot read {path}: {exc}", errors=[("", f"cannot read {path}: {exc}")]) from exc
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{path} is not valid TOML: {exc}",
+                          errors=[("", f"{path} is not valid TOML: {exc}")]) from exc
+
+
+def check_limits(model: ScenarioModel, limits: Limits) -> list[tuple[str, str]]:
+    """The window caps; a value over a cap says which plugin would allow it."""
+    errors = []
+    for key in ("days_back", "before_setup_days"):
+        value = getattr(model.window, key)
+        cap = getattr(limits, key)
+        if value > cap:
+            by = limits.raised_by.get(key)
+            hint_plugin, hint_cap = LIMIT_HINTS[key]
+            if by:
+                why = f"the limit is {cap} (raised by plugin {by!r})"
+            else:
+                why = f"the limit is {cap}"
+            hint = ""
+            if hint_cap > cap and value <= hint_cap:
+                hint = (f"; install the {hint_plugin} plugin (pip install sellintegro-si-extender) to allow up "
+                        f"to {hint_cap}")
+            elif hint_cap > cap:
+                hint = f"; the {hint_plugin} plugin allows up to {hint_cap}"
+            errors.append((f"window.{key}", f"{value} is over the limit: {why}{hint}"))
+    return errors
+
+
+def load_scenario(path: str | Path, *, host: Any = None, validate_components: bool = True) -> Scenario:
+    """Read and validate a scenario file. Raises ``ConfigError`` with every problem found."""
+    from .plugins import get_host
+
+    path = Path(path).expanduser().resolve()
+    raw = read_toml(path)
+    try:
+        model = ScenarioModel.model_validate(raw)
+    except ValidationError as exc:
+        errors = format_validation_error(exc)
+        raise ConfigError(f"{path}: invalid scenario", errors=errors) from None
+    scenario = Scenario(model=model, path=path, raw=raw)
+    host = host or get_host()
+    errors = check_limits(model, host.limits())
+    if validate_components:
+        for kind in COMPONENT_SECTIONS:
+            name = scenario.plugin_name(kind)
+            if name is None:
+                continue
+            table = host.components(kind)
+            if name not in table:
+                known = ", ".join(sorted(table)) or "none installed"
+                if kind == "renderer" and getattr(model, kind) is None:
+                    continue  # default renderer not installed: only needed when something is rendered
+                errors.append((f"{kind}.plugin", f"no {kind} named {name!r} is installed (installed: {known})"))
+                continue
+            spec = table[name][0]
+            try:
+                scenario.configs[kind] = spec.config_model.model_validate(scenario.section(kind))
+            except ValidationError as exc:
+                errors.extend(format_validation_error(exc, prefix=kind))
+    if errors:
+        raise ConfigError(f"{path}: invalid scenario", errors=errors)
+    return scenario

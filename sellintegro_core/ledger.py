@@ -1,0 +1,289 @@
+"""The ledger: what happened, per scenario. Makes retries safe (at-least-once delivery, exactly-once effect).
+
+``Ledger`` is the small interface the engine uses; ``SqliteLedger`` is the embedded default (stdlib sqlite3,
+file created with mode 0600). A PostgreSQL store can implement the same interface.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sqlite3
+import threading
+from collections.abc import Iterator
+from datetime import datetime
+from pathlib import Path
+from typing import Any, Protocol
+
+from .errors import ConfigError
+from .models import OrderFacts
+
+SCHEMA = """
+CREATE TABLE IF NOT EXISTS scenarios (name TEXT PRIMARY KEY, setup_at TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS runs (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, scenario TEXT NOT NULL, started_at TEXT NOT NULL,
+    finished_at TEXT, outcome TEXT, exit_code INTEGER, counts TEXT, api_calls INTEGER,
+    deferred_until TEXT);
+CREATE TABLE IF NOT EXISTS actions (
+    scenario TEXT NOT NULL, key TEXT NOT NULL, order_id TEXT NOT NULL, document_id TEXT NOT NULL,
+    type TEXT NOT NULL, status TEXT NOT NULL, message TEXT NOT NULL, data TEXT NOT NULL,
+    updated_at TEXT NOT NULL, run_id INTEGER, PRIMARY KEY (scenario, key));
+CREATE INDEX IF NOT EXISTS actions_order ON actions (scenario, order_id);
+CREATE TABLE IF NOT EXISTS steps (
+    scenario TEXT NOT NULL, key TEXT NOT NULL, step TEXT NOT NULL, data TEXT NOT NULL, at TEXT NOT NULL,
+    PRIMARY KEY (scenario, key, step));
+CREATE TABLE IF NOT EXISTS events (
+    id INTEGER PRIMARY KEY AUTOINCREMENT, scenario TEXT NOT NULL, run_id INTEGER, at TEXT NOT NULL,
+    order_id TEXT NOT NULL, document_id TEXT NOT NULL, key TEXT NOT NULL, type TEXT NOT NULL,
+    outcome TEXT NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL);
+CREATE INDEX IF NOT EXISTS events_order ON events (scenario, order_id);
+CREATE TABLE IF NOT EXISTS refs (
+    scenario TEXT NOT NULL, ref_key TEXT NOT NULL, ref_value TEXT NOT NULL, order_id TEXT NOT NULL,
+    PRIMARY KEY (scenario, ref_key, ref_value));
+CREATE TABLE IF NOT EXISTS state (scenario TEXT NOT NULL, key TEXT NOT NULL, value TEXT NOT NULL,
+    PRIMARY KEY (scenario, key));
+"""
+
+
+class Ledger(Protocol):
+    """What the engine needs from a store. Every write is durable when the method returns."""
+
+    def setup_at(self, scenario: str) -> datetime | None: ...
+    def ensure_setup(self, scenario: str, moment: datetime) -> datetime: ...
+    def start_run(self, scenario: str, started_at: datetime) -> int: ...
+    def finish_run(self, run_id: int, finished_at: datetime, outcome: str, exit_code: int,
+                   counts: dict[str, int], api_calls: int, deferred_until: datetime | None) -> None: ...
+    def facts(self, scenario: str, order_id: str) -> OrderFacts: ...
+    def record_action(self, scenario: str, run_id: int | None, *, key: str, order_id: str, document_id: str,
+                      type: str, outcome: str, code: str, message: str, data: dict[str, Any],
+                      at: datetime) -> None: ...
+    def get_step(self, scenario: str, key: str, step: str) -> dict[str, Any] | None: ...
+    def record_step(self, scenario: str, key: str, step: str, data: dict[str, Any], at: datetime) -> None: ...
+    def order_for_ref(self, scenario: str, ref_key: str, ref_value: str) -> str | None: ...
+    def remember_ref(self, scenario: str, ref_key: str, ref_value: str, order_id: str) -> None: ...
+    def get_state(self, scenario: str, key: str) -> Any | None: ...
+    def set_state(self, scenario: str, key: str, value: Any) -> None: ...
+    def history(self, scenario: str, order_id: str | None = None) -> list[dict[str, Any]]: ...
+    def runs(self, scenario: str, limit: int = 20) -> list[dict[str, Any]]: ...
+    def close(self) -> None: ...
+
+
+def _iso(moment: datetime) -> str:
+    return moment.isoformat(timespec="seconds")
+
+
+class SqliteLedger:
+    """Ledger in one SQLite file (several scenarios may share it; every row is keyed by scenario)."""
+
+    def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
+        self.path = Path(path)
+        self.read_only = read_only
+        self._lock = threading.RLock()
+        try:
+            if read_only:
+                if self.path.exists():
+                    self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
+                                               check_same_thread=False)
+                else:  # nothing recorded yet: an empty in-memory ledger, and no file is created
+                    self._db = sqlite3.connect(":memory:", check_same_thread=False)
+                    self._db.executescript(SCHEMA)
+            else:
+                self.path.parent.mkdir(parents=True, exist_ok=True)
+                if not self.path.exists():
+                    os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+                self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
+                self._db.execute("PRAGMA journal_mode=WAL")
+                self._db.execute("PRAGMA synchronous=NORMAL")
+                self._db.executescript(SCHEMA)
+                for extra in ("-wal", "-shm"):
+                    side = Path(str(self.path) + extra)
+                    if side.exists():
+                        os.chmod(side, 0o600)
+        except sqlite3.Error as exc:
+            raise ConfigError(f"state.url: cannot open the ledger {self.path}: {exc}; check the path and "
+                              "that the folder is writable") from exc
+        self._db.row_factory = sqlite3.Row
+
+    # -- helpers
+    def _write(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
+        if self.read_only:
+            raise RuntimeError("ledger opened read-only (plan mode) was asked to write")
+        with self._lock, self._db:
+            return self._db.execute(sql, params)
+
+    def _rows(self, sql: str, params: tuple[Any, ...]) -> list[sqlite3.Row]:
+        with self._lock:
+            return self._db.execute(sql, params).fetchall()
+
+    # -- scenario set-up
+    def setup_at(self, scenario: str) -> datetime | None:
+        rows = self._rows("SELECT setup_at FROM scenarios WHERE name = ?", (scenario,))
+        return datetime.fromisoformat(rows[0]["setup_at"]) if rows else None
+
+    def ensure_setup(self, scenario: str, moment: datetime) -> datetime:
+        """Record the set-up moment the first time; afterwards it never moves."""
+        self._write("INSERT OR IGNORE INTO scenarios (name, setup_at) VALUES (?, ?)", (scenario, _iso(moment)))
+        found = self.setup_at(scenario)
+        assert found is not None
+        return found
+
+    # -- runs
+    def start_run(self, scenario: str, started_at: datetime) -> int:
+        cur = self._write("INSERT INTO runs (scenario, started_at) VALUES (?, ?)", (scenario, _iso(started_at)))
+        return int(cur.lastrowid or 0)
+
+    def finish_run(self, run_id: int, finished_at: datetime, outcome: str, exit_code: int,
+                   counts: dict[str, int], api_calls: int, deferred_until: datetime | None) -> None:
+        self._write("UPDATE runs SET finished_at = ?, outcome = ?, exit_code = ?, counts = ?, api_calls = ?, "
+                    "deferred_until = ? WHERE id = ?",
+                    (_iso(finished_at), outcome, exit_code, json.dumps(counts, sort_keys=True), api_calls,
+                     _iso(deferred_until) if deferred_until else None, run_id))
+
+    def runs(self, scenario: str, limit: int = 20) -> list[dict[str, Any]]:
+        rows = self._rows("SELECT * FROM runs WHERE scenario = ? ORDER BY id DESC LIMIT ?", (scenario, limit))
+        out = []
+        for row in rows:
+            item = dict(row)
+            item["counts"] = json.loads(item["counts"]) if item["counts"] else {}
+            out.append(item)
+        return out
+
+    # -- actions and facts
+    def facts(self, scenario: str, order_id: str) -> OrderFacts:
+        facts = OrderFacts(order_id=order_id)
+        for row in self._rows("SELECT key, status, message, data FROM actions WHERE scenario = ? AND order_id = ?",
+                              (scenario, order_id)):
+            if row["status"] == "done":
+                facts.done[row["key"]] = json.loads(row["data"])
+            elif row["status"] == "failed":
+                facts.failed[row["key"]] = row["message"]
+            elif row["status"] == "final_skip":
+                facts.skips[row["key"]] = row["message"]
+        return facts
+
+    def record_action(self, scenario: str, run_id: int | None, *, key: str, order_id: str, document_id: str,
+                      type: str, outcome: str, code: str, message: str, data: dict[str, Any],
+                      at: datetime) -> None:
+        """Record an action's result: durable state (done / failed / final skip) plus a history event.
+
+        Repeated non-final skips with an unchanged message add no new event (a document waiting for KSeF
+        for a day does not write 48 identical lines).
+        """
+        status = {"done": "done", "already_done": "done", "failed": "failed"}.get(outcome)
+        if outcome == "skipped" and data.get("final"):
+            status = "final_skip"
+        with self._lock, self._db:
+            if status is not None:
+                self._db.execute(
+                    "INSERT INTO actions (scenario, key, order_id, document_id, type, status, message, data, "
+                    "updated_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scenario, key) DO "
+                    "UPDATE SET status = excluded.status, message = excluded.message, data = excluded.data, "
+                    "updated_at = excluded.updated_at, run_id = excluded.run_id",
+                    (scenario, key, order_id, document_id, type, status, message,
+                     json.dumps(data, sort_keys=True, default=str), _iso(at), run_id))
+            if outcome == "skipped":
+                last = self._db.execute(
+                    "SELECT outcome, message FROM events WHERE scenario = ? AND key = ? ORDER BY id DESC LIMIT 1",
+                    (scenario, key)).fetchone()
+                if last is not None and last["outcome"] == outcome and last["message"] == message:
+                    return
+            self._db.execute(
+                "INSERT INTO events (scenario, run_id, at, order_id, document_id, key, type, outcome, code, "
+                "message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (scenario, run_id, _iso(at), order_id, document_id, key, type, outcome, code, message))
+
+    def history(self, scenario: str, order_id: str | None = None) -> list[dict[str, Any]]:
+        if order_id is None:
+            rows = self._rows("SELECT * FROM events WHERE scenario = ? ORDER BY id", (scenario,))
+        else:
+            rows = self._rows("SELECT * FROM events WHERE scenario = ? AND order_id = ? ORDER BY id",
+                              (scenario, order_id))
+        return [dict(r) for r in rows]
+
+    # -- steps inside one action
+    def get_step(self, scenario: str, key: str, step: str) -> dict[str, Any] | None:
+        rows = self._rows("SELECT data FROM steps WHERE scenario = ? AND key = ? AND step = ?",
+                          (scenario, key, step))
+        return json.loads(rows[0]["data"]) if rows else None
+
+    def record_step(self, scenario: str, key: str, step: str, data: dict[str, Any], at: datetime) -> None:
+        self._write("INSERT INTO steps (scenario, key, step, data, at) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT (scenario, key, step) DO UPDATE SET data = excluded.data, at = excluded.at",
+                    (scenario, key, step, json.dumps(data, sort_keys=True, default=str), _iso(at)))
+
+    # -- order references (shop_order_id / external_order_id -> order_id)
+    def order_for_ref(self, scenario: str, ref_key: str, ref_value: str) -> str | None:
+        if ref_key == "order_id":
+            return ref_value
+        rows = self._rows("SELECT order_id FROM refs WHERE scenario = ? AND ref_key = ? AND ref_value = ?",
+                          (scenario, ref_key, ref_value))
+        return rows[0]["order_id"] if rows else None
+
+    def remember_ref(self, scenario: str, ref_key: str, ref_value: str, order_id: str) -> None:
+        if ref_key == "order_id":
+            return
+        self._write("INSERT OR REPLACE INTO refs (scenario, ref_key, ref_value, order_id) VALUES (?, ?, ?, ?)",
+                    (scenario, ref_key, ref_value, order_id))
+
+    # -- component state
+    def get_state(self, scenario: str, key: str) -> Any | None:
+        rows = self._rows("SELECT value FROM state WHERE scenario = ? AND key = ?", (scenario, key))
+        return json.loads(rows[0]["value"]) if rows else None
+
+    def set_state(self, scenario: str, key: str, value: Any) -> None:
+        if self.read_only:
+            return  # plan mode: components may try to persist e.g. limiter state; nothing is written
+        self._write("INSERT INTO state (scenario, key, value) VALUES (?, ?, ?) ON CONFLICT (scenario, key) "
+                    "DO UPDATE SET value = excluded.value", (scenario, key, json.dumps(value, default=str)))
+
+    def close(self) -> None:
+        with self._lock:
+            self._db.close()
+
+    def iter_actions(self, scenario: str) -> Iterator[dict[str, Any]]:
+        for row in self._rows("SELECT * FROM actions WHERE scenario = ? ORDER BY order_id, key", (scenario,)):
+            yield dict(row)
+
+
+class ScenarioState:
+    """``StateStore`` for components, bound to one scenario."""
+
+    def __init__(self, ledger: Ledger, scenario: str) -> None:
+        self._ledger = ledger
+        self._scenario = scenario
+
+    def get_state(self, key: str) -> Any | None:
+        return self._ledger.get_state(self._scenario, key)
+
+    def set_state(self, key: str, value: Any) -> None:
+        self._ledger.set_state(self._scenario, key, value)
+
+
+class LedgerStepLog:
+    """``StepLog`` of one action, backed by the ledger; in plan mode it records nothing."""
+
+    def __init__(self, ledger: Ledger, scenario: str, key: str, clock: Any, *, dry: bool = False) -> None:
+        self._ledger = ledger
+        self._scenario = scenario
+        self._key = key
+        self._clock = clock
+        self._dry = dry
+
+    def get(self, step: str) -> dict[str, Any] | None:
+        return self._ledger.get_step(self._scenario, self._key, step)
+
+    def record(self, step: str, data: dict[str, Any] | None = None) -> None:
+        if not self._dry:
+            self._ledger.record_step(self._scenario, self._key, step, data or {}, self._clock())
+
+
+def open_ledger(url: str, base_dir: Path, *, read_only: bool = False) -> SqliteLedger:
+    """Open the ledger named by ``[state] url`` (``sqlite:///relative/or/absolute.db``)."""
+    if not url.startswith("sqlite:///"):
+        raise ConfigError(f"state.url: {url!r} is not supported; use sqlite:///path/to/file.db "
+                          "(a PostgreSQL store is planned)")
+    raw = url[len("sqlite:///"):]
+    path = Path(raw).expanduser()
+    if not path.is_absolute():
+        path = base_dir / path
+    return SqliteLedger(path, read_only=read_only)

@@ -1,0 +1,104 @@
+"""Human output of the CLI: a progress bar while a run works, a summary table at the end, history."""
+
+from __future__ import annotations
+
+import sys
+from datetime import datetime
+from typing import Any
+
+from .engine import RunReport
+
+PHASES = {"read": "reading documents", "orders": "processing orders", "done": "finishing"}
+OUTCOME_STYLE = {"done": "green", "already_done": "green", "planned": "cyan", "skipped": "yellow",
+                 "failed": "red", "deferred": "magenta"}
+
+
+class Progress:
+    """A rich progress bar on stderr (only on a terminal); ``update(phase, done, total)``."""
+
+    def __init__(self, enabled: bool = True) -> None:
+        self.enabled = enabled and sys.stderr.isatty()
+        self._progress: Any = None
+        self._task: Any = None
+
+    def __enter__(self) -> Progress:
+        if self.enabled:
+            from rich.console import Console
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress as RichProgress, TextColumn
+            from rich.progress import TimeElapsedColumn
+
+            self._progress = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
+                                          TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+            self._progress.__enter__()
+            self._task = self._progress.add_task("starting", total=None)
+        return self
+
+    def update(self, phase: str, done: int, total: int | None) -> None:
+        if self._progress is not None:
+            self._progress.update(self._task, description=PHASES.get(phase, phase), completed=done, total=total)
+
+    def __exit__(self, *exc: Any) -> None:
+        if self._progress is not None:
+            self._progress.__exit__(*exc)
+
+
+def print_report(report: RunReport, *, max_rows: int = 200) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    title = f"{'plan' if report.plan_only else 'run'} of {report.scenario}"
+    if report.window_start and report.window_end:
+        title += f" — orders placed {_fmt(report.window_start)} … {_fmt(report.window_end)}"
+    table = Table(title=title)
+    for column in ("order", "document", "action", "outcome", "details"):
+        table.add_column(column, overflow="fold")
+    rows = report.rows
+    for row in rows[:max_rows]:
+        style = OUTCOME_STYLE.get(row.outcome, "")
+        table.add_row(row.order_id or "—", row.document, row.action,
+                      f"[{style}]{row.outcome}[/{style}]" if style else row.outcome, row.message)
+    if rows:
+        console.print(table)
+    if len(rows) > max_rows:
+        console.print(f"… {len(rows) - max_rows} more rows (use --json for all)")
+    counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()) if v) or "nothing to do"
+    console.print(f"{report.outcome}: {counts}; BaseLinker calls: {report.api_calls}")
+    if report.message:
+        console.print(report.message)
+    if report.deferred_until:
+        console.print(f"deferred until {_fmt(report.deferred_until)}; the next run continues from there")
+
+
+def print_history(scenario: str, setup_at: datetime | None, runs: list[dict[str, Any]],
+                  events: list[dict[str, Any]], *, order: str | None) -> None:
+    from rich.console import Console
+    from rich.table import Table
+
+    console = Console()
+    console.print(f"scenario {scenario}: set up {_fmt(setup_at) if setup_at else 'never run'}")
+    if runs and order is None:
+        table = Table(title="recent runs")
+        for column in ("run", "started", "finished", "outcome", "counts", "API calls"):
+            table.add_column(column)
+        for run in runs:
+            counts = ", ".join(f"{k} {v}" for k, v in sorted(run["counts"].items()))
+            table.add_row(str(run["id"]), run["started_at"] or "", run["finished_at"] or "",
+                          run["outcome"] or "(running or crashed)", counts, str(run["api_calls"] or 0))
+        console.print(table)
+    table = Table(title=f"order {order}" if order else "events")
+    for column in ("when", "order", "document", "action", "outcome", "details"):
+        table.add_column(column, overflow="fold")
+    for event in events:
+        style = OUTCOME_STYLE.get(event["outcome"], "")
+        outcome = f"[{style}]{event['outcome']}[/{style}]" if style else event["outcome"]
+        table.add_row(event["at"], event["order_id"] or "—", event["document_id"], event["type"], outcome,
+                      event["message"])
+    if events:
+        console.print(table)
+    else:
+        console.print("no events recorded" + (f" for order {order}" if order else ""))
+
+
+def _fmt(moment: datetime) -> str:
+    return moment.strftime("%Y-%m-%d %H:%M")
