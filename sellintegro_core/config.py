@@ -199,31 +199,35 @@ def load_scenario(path: str | Path, *, host: Any = None, validate_components: bo
 
     path = Path(path).expanduser().resolve()
     raw = read_toml(path)
+    host = host or get_host()
+    errors: list[tuple[str, str]] = []
+    model: ScenarioModel | None = None
     try:
         model = ScenarioModel.model_validate(raw)
     except ValidationError as exc:
-        errors = format_validation_error(exc)
-        raise ConfigError(f"{path}: invalid scenario", errors=errors) from None
-    scenario = Scenario(model=model, path=path, raw=raw)
-    host = host or get_host()
-    errors = check_limits(model, host.limits())
+        errors.extend(format_validation_error(exc))
+    if model is not None:
+        errors.extend(check_limits(model, host.limits()))
+    configs: dict[str, Any] = {}
     if validate_components:
         for kind in COMPONENT_SECTIONS:
-            name = scenario.plugin_name(kind)
-            if name is None:
+            section = raw.get(kind)
+            if section is None and kind == "renderer":
                 continue
+            if not isinstance(section, dict) or not isinstance(section.get("plugin"), str):
+                continue  # already reported by the core model
+            name = section["plugin"]
             table = host.components(kind)
             if name not in table:
                 known = ", ".join(sorted(table)) or "none installed"
-                if kind == "renderer" and getattr(model, kind) is None:
-                    continue  # default renderer not installed: only needed when something is rendered
                 errors.append((f"{kind}.plugin", f"no {kind} named {name!r} is installed (installed: {known})"))
                 continue
             spec = table[name][0]
             try:
-                scenario.configs[kind] = spec.config_model.model_validate(scenario.section(kind))
+                configs[kind] = spec.config_model.model_validate(
+                    {k: v for k, v in section.items() if k != "plugin"})
             except ValidationError as exc:
                 errors.extend(format_validation_error(exc, prefix=kind))
-    if errors:
+    if errors or model is None:
         raise ConfigError(f"{path}: invalid scenario", errors=errors)
-    return scenario
+    return Scenario(model=model, path=path, raw=raw, configs=configs)
