@@ -69,7 +69,8 @@ def test_broken_toml_is_a_config_error(tmp_path):
     assert "not valid TOML" in result.stderr
 
 
-def test_days_back_over_cap_names_the_plugin(scenario_dir):
+def test_days_back_over_cap_names_the_plugin(scenario_dir, monkeypatch):
+    monkeypatch.setenv("SELLINTEGRO_DISABLED_PLUGINS", "si_extender")
     path = write_scenario(scenario_dir / "shop.toml")
     path.write_text(path.read_text().replace("days_back = 14", "days_back = 30"))
     errors = _errors(path)
@@ -80,6 +81,7 @@ def test_days_back_over_cap_names_the_plugin(scenario_dir):
 
 
 def test_limits_raised_by_plugin_hook(scenario_dir, tmp_path, monkeypatch):
+    monkeypatch.setenv("SELLINTEGRO_DISABLED_PLUGINS", "si_extender")
     site = write_dist(tmp_path / "site2", "sellintegro_widewindow", LIMITS_PLUGIN)
     monkeypatch.syspath_prepend(str(site))
     path = scenario_dir / "shop.toml"

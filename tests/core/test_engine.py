@@ -204,7 +204,8 @@ def test_resume_after_crash_between_two_steps(scenario_dir, tmp_path, monkeypatc
 
 
 @pytest.mark.parametrize("days", ["0", "15"])
-def test_run_with_invalid_scenario_exits_2(scenario_dir, days):
+def test_run_with_invalid_scenario_exits_2(scenario_dir, days, monkeypatch):
+    monkeypatch.setenv("SELLINTEGRO_DISABLED_PLUGINS", "si_extender")
     path = scenario_dir / "shop.toml"
     path.write_text(path.read_text().replace("days_back = 14", f"days_back = {days}"))
     result = run_cli("run", str(path))
