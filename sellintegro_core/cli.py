@@ -71,8 +71,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _run_or_plan(args: argparse.Namespace, *, plan_only: bool) -> int:
     from .config import load_scenario
-    from .engine import StopFlag, run_scenario
+    from .engine import StopFlag
     from .output import Progress, print_report
+    from .scheduler import locked_run
 
     host = _host(args)
     scenario = load_scenario(args.scenario, host=host)
@@ -80,7 +81,7 @@ def _run_or_plan(args: argparse.Namespace, *, plan_only: bool) -> int:
     previous = _install_stop_handlers(stop)
     try:
         with Progress(enabled=not args.json and not getattr(args, "no_progress", False)) as progress:
-            report = run_scenario(scenario, plan_only=plan_only, host=host, progress=progress.update, stop=stop)
+            report = locked_run(scenario, plan_only=plan_only, host=host, progress=progress.update, stop=stop)
     finally:
         _restore_handlers(previous)
     if args.json:
@@ -120,6 +121,42 @@ def cmd_plan(args: argparse.Namespace) -> int:
 @_command("run")
 def cmd_run(args: argparse.Namespace) -> int:
     return _run_or_plan(args, plan_only=False)
+
+
+@_command("schedule")
+def cmd_schedule(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from .engine import StopFlag
+    from .scheduler import schedule_loop
+
+    stop = StopFlag()
+    previous = _install_stop_handlers(stop)
+    try:
+        schedule_loop([Path(p) for p in args.scenarios], host=_host(args), stop=stop, max_runs=args.max_runs,
+                      echo=lambda line: print(line, flush=True))
+    finally:
+        _restore_handlers(previous)
+    return 0
+
+
+@_command("check")
+def cmd_check(args: argparse.Namespace) -> int:
+    from .check import print_checks, run_checks
+
+    items = run_checks(args.scenario, host=_host(args))
+    if args.json:
+        _print_json([item.__dict__ for item in items])
+    else:
+        print_checks(items)
+    return 0 if all(item.ok for item in items) else 1
+
+
+@_command("init")
+def cmd_init(args: argparse.Namespace) -> int:
+    from .init import run_init
+
+    return run_init(args, host=_host(args))
 
 
 @_command("history")
@@ -171,6 +208,19 @@ def build_parser(host: Any | None) -> argparse.ArgumentParser:
         p.add_argument("scenario")
         p.add_argument("--json", action="store_true", help="print the report as JSON")
         p.add_argument("--no-progress", action="store_true", help="no progress bar")
+
+    p = sub.add_parser("schedule", help="run scenarios (mode = \"auto\") at their times until stopped")
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
+    p.add_argument("--max-runs", type=int, default=None, help="stop after this many runs (testing)")
+
+    p = sub.add_parser("check", help="check every connection and setting of a scenario (green/red)")
+    p.add_argument("scenario")
+    p.add_argument("--json", action="store_true")
+
+    p = sub.add_parser("init", help="ask the set-up questions and write a scenario file")
+    from .init import add_init_arguments
+
+    add_init_arguments(p)
 
     p = sub.add_parser("history", help="what happened, per order, from the ledger")
     p.add_argument("scenario")
