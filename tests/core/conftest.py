@@ -7,11 +7,11 @@ from decimal import Decimal
 from pathlib import Path
 
 import pytest
-from tests.core.sample_plugin import RULE_PLUGIN
 
 from sellintegro_core import clock
 from sellintegro_core.models import Order, OrderRef, Party, SalesDocument, Totals
 from tests.conftest import write_dist
+from tests.core.sample_plugin import RULE_PLUGIN
 
 NOW = "2026-11-20T12:00:00+01:00"
 

@@ -96,8 +96,8 @@ def test_lock_holds_across_processes(tmp_path):
     path = tmp_path / "s.lock"
     lock = ScenarioLock(path)
     assert lock.acquire()
-    code = ("import sys; sys.path.insert(0, %r); from sellintegro_core.schedule import ScenarioLock; "
-            "from pathlib import Path; print(ScenarioLock(Path(%r)).acquire())") % (str(REPO), str(path))
+    code = (f"import sys; sys.path.insert(0, {str(REPO)!r}); from sellintegro_core.schedule import ScenarioLock; "
+            f"from pathlib import Path; print(ScenarioLock(Path({str(path)!r})).acquire())")
     other = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert other.stdout.strip() == "False"
     lock.release()
