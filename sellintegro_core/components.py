@@ -9,11 +9,12 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
-from pydantic import BaseModel
+if TYPE_CHECKING:  # keep `sellintegro --help` fast: pydantic models are imported only when used
+    from pydantic import BaseModel
 
-from .models import Action, ActionResult, Order, OrderFacts, OrderKey, SalesDocument, Window
+    from .models import Action, ActionResult, Order, OrderFacts, OrderKey, SalesDocument, Window
 
 # ------------------------------------------------------------------ context given to factories
 

@@ -11,9 +11,9 @@ import sys
 from pathlib import Path
 from typing import Any
 
-from . import clock
-from .config import WEEKDAYS, load_scenario, parse_hours
 from .errors import ConfigError
+
+WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 
 DOCUMENT_TYPES = ("FS", "PA", "KFS", "ZW", "FSd")
 MATCH_FIELDS = ("numer_oryginalny", "podtytul", "tytul", "uwagi")
@@ -106,6 +106,8 @@ def _status_list(value: str) -> Any:
 
 
 def gather(args: argparse.Namespace, host: Any) -> dict[str, Any]:
+    from .config import parse_hours
+
     a = Asker(not args.non_interactive and sys.stdin.isatty())
     limits = host.limits()
     ans: dict[str, Any] = {}
@@ -235,6 +237,8 @@ def render_scenario(ans: dict[str, Any]) -> str:
 
 
 def run_init(args: argparse.Namespace, *, host: Any) -> int:
+    from . import clock
+    from .config import load_scenario
     from .ledger import open_ledger
 
     path = Path(args.path).expanduser()

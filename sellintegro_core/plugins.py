@@ -23,7 +23,7 @@ from .errors import PluginError
 
 GROUP = "sellintegro"
 KINDS = ("source", "sink", "rule", "renderer")
-_BUILTINS = ("sellintegro_core.builtins.jsonl",)
+_BUILTINS = {"jsonl": "sellintegro_core.builtins.jsonl_plugin"}
 
 
 @dataclass
@@ -61,8 +61,7 @@ class PluginHost:
         self._components: dict[str, dict[str, tuple[ComponentSpec, str]]] | None = None
         self._commands: dict[str, tuple[CommandSpec, str]] | None = None
         deny = _env_list("SELLINTEGRO_DISABLED_PLUGINS") or set()
-        for module_name in _BUILTINS:
-            name = module_name.rsplit(".", 1)[-1]
+        for name, module_name in _BUILTINS.items():
             if name not in deny:
                 self._register_module(module_name, name, version_of="sellintegro")
         if load_entry_points:
@@ -101,6 +100,10 @@ class PluginHost:
 
     # -- components
     def _collect(self) -> None:
+        self._collect_components()
+        self._collect_commands()
+
+    def _collect_components(self) -> None:
         components: dict[str, dict[str, tuple[ComponentSpec, str]]] = {k: {} for k in KINDS}
         hooks = {
             "source": self.pm.hook.sellintegro_register_sources,
@@ -122,6 +125,9 @@ class PluginHost:
                     table[spec.name] = (spec, _owner)
 
                 impl.function(register=register)
+        self._components = components
+
+    def _collect_commands(self) -> None:
         commands: dict[str, tuple[CommandSpec, str]] = {}
         for impl in self.pm.hook.sellintegro_register_commands.get_hookimpls():
             owner = impl.plugin_name
@@ -133,12 +139,11 @@ class PluginHost:
                 commands[spec.name] = (spec, _owner)
 
             impl.function(register=register_command)
-        self._components = components
         self._commands = commands
 
     def components(self, kind: str) -> dict[str, tuple[ComponentSpec, str]]:
         if self._components is None:
-            self._collect()
+            self._collect_components()
         assert self._components is not None
         return self._components[kind]
 
@@ -153,7 +158,7 @@ class PluginHost:
 
     def commands(self) -> dict[str, tuple[CommandSpec, str]]:
         if self._commands is None:
-            self._collect()
+            self._collect_commands()
         assert self._commands is not None
         return self._commands
 

@@ -14,8 +14,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
 
-from .. import hookimpl
-from ..components import ApplyContext, ComponentContext, OrderQuery, SinkSpec, SourceSpec
+from ..components import ApplyContext, ComponentContext, OrderQuery
 from ..errors import ConfigError, DocumentError
 from ..models import Action, ActionResult, AttachDocument, Order, SalesDocument, Window
 
@@ -124,15 +123,3 @@ class JsonlSink:
 
 def _load_action(data: dict[str, Any]) -> Action:
     return _ACTION.validate_python(data)
-
-
-@hookimpl
-def sellintegro_register_sources(register: Any) -> None:
-    register(SourceSpec(name="jsonl", config_model=JsonlSourceConfig, factory=JsonlSource,
-                        description="sales documents from a JSONL file"))
-
-
-@hookimpl
-def sellintegro_register_sinks(register: Any) -> None:
-    register(SinkSpec(name="jsonl", config_model=JsonlSinkConfig, factory=JsonlSink,
-                      description="records actions to a JSONL file (dry runs, debugging)"))
