@@ -1,0 +1,27 @@
+"""Configuration model of the ``html_pdf`` renderer (the scenario's ``[renderer]`` table)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict
+
+KsefEnvironment = Literal["prod", "demo", "test"]
+
+
+class RendererConfig(BaseModel):
+    """``[renderer] plugin = "html_pdf"``.
+
+    ``ksef_environment`` picks the KOD I host (production unless you test against KSeF test/demo).
+    ``templates_dir`` is a folder of your own template files that override the built-in "pl"/"en" ones
+    (looked up as ``templates_dir/<lang>/<file>`` then ``templates_dir/<file>``; relative paths are resolved
+    against the scenario's folder). ``strict_nip`` enforces the NIP checksum in test/demo too (it is always
+    enforced in production).
+    """
+
+    model_config = ConfigDict(extra="forbid")
+
+    ksef_environment: KsefEnvironment = "prod"
+    templates_dir: Path | None = None
+    strict_nip: bool = False

@@ -1,0 +1,42 @@
+"""Hook implementations of sellintegro-invoice-pdf. Imports stay light: weasyprint loads on first render."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from sellintegro_core import hookimpl
+from sellintegro_core.components import CommandSpec, ComponentContext, RendererSpec
+
+
+def _make_renderer(config: Any, context: ComponentContext) -> Any:
+    from .renderer import HtmlPdfRenderer
+
+    return HtmlPdfRenderer(config, base_dir=context.base_dir)
+
+
+@hookimpl
+def sellintegro_register_renderers(register: Any) -> None:
+    """Register the ``html_pdf`` renderer (jinja2 templates -> PDF with KSeF KOD I)."""
+    from .config import RendererConfig
+
+    register(RendererSpec(name="html_pdf", config_model=RendererConfig, factory=_make_renderer,
+                          description="HTML templates to PDF (WeasyPrint) with the KSeF QR code"))
+
+
+def _setup_pdf(parser: Any) -> None:
+    from .command import setup_parser
+
+    setup_parser(parser)
+
+
+def _run_pdf(args: Any) -> int:
+    from .command import run
+
+    return run(args)
+
+
+@hookimpl
+def sellintegro_register_commands(register: Any) -> None:
+    """Register ``sellintegro pdf SCENARIO --document NUMBER``: preview a document's PDF."""
+    register(CommandSpec(name="pdf", help="render one document of a scenario to a PDF file (preview)",
+                         setup=_setup_pdf, run=_run_pdf))
