@@ -1,0 +1,273 @@
+"""Sample sales documents for the invoice_pdf tests (renderer, KSeF, rule).
+
+Use the fixtures (``fs_doc``, ``pa_doc``...) or the factories directly::
+
+    from tests.invoice_pdf.conftest import make_fs, make_line, numbered
+
+Every factory returns a fresh, internally consistent :class:`SalesDocument`: line nets sum to the VAT
+table per rate, the VAT table sums to the totals, gross = net + VAT, to the grosz.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from datetime import UTC, date, datetime
+from decimal import ROUND_HALF_UP, Decimal
+
+import pytest
+
+from sellintegro_core.models import (
+    DocumentLine,
+    DocumentRef,
+    KsefInfo,
+    OrderRef,
+    Party,
+    Payment,
+    SalesDocument,
+    Totals,
+    VatRow,
+)
+
+CENT = Decimal("0.01")
+
+# Checksum-valid NIPs from ksef_visualisation.md §1.3.
+SELLER_NIP = "5265877635"
+BUYER_NIP = "1111111111"
+
+# V6 of ksef_visualisation.md §1.10: production URL for seller 5265877635, issue date 2026-04-15.
+V6_HEX = "dac49463cd7053009f147009cab89c44712dd371f350cfb5a9af26ee438bb0ab"
+V6_B64URL = "2sSUY81wUwCfFHAJyricRHEt03HzUM-1qa8m7kOLsKs"
+V6_URL = "https://qr.ksef.mf.gov.pl/invoice/5265877635/15-04-2026/2sSUY81wUwCfFHAJyricRHEt03HzUM-1qa8m7kOLsKs"
+# V7 (V6 + LF) for a correction of 2026-04-20 (different hash, same seller)
+V7_B64 = "7qj7OdiEbZT9podCGg7b9fK8iEMG+kECwE1hET1p6BQ="
+V7_URL_0420 = "https://qr.ksef.mf.gov.pl/invoice/5265877635/20-04-2026/7qj7OdiEbZT9podCGg7b9fK8iEMG-kECwE1hET1p6BQ"
+
+
+def q(value: Decimal) -> Decimal:
+    """Round half up to the grosz."""
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def ksef_number(nip: str, yyyymmdd: str, technical: str) -> str:
+    """A valid KSeF number (CRC-8 over the first 32 characters)."""
+    from sellintegro_invoice_pdf.ksef import make_ksef_number
+
+    return make_ksef_number(nip, yyyymmdd, technical)
+
+
+def fs_ksef_number() -> str:
+    """The KSeF number of the sample FS 12/2026 (seller 5265877635, accepted 2026-04-15)."""
+    return ksef_number(SELLER_NIP, "20260415", "0100004A1B2C")
+
+
+def seller() -> Party:
+    return Party(name="Sklep Żółta Łódź sp. z o.o.", nip="PL 526-587-76-35", street="ul. Świętokrzyska 12/4",
+                 postcode="00-916", city="Warszawa", country="Polska", country_code="PL", is_company=True,
+                 email="faktury@zolta-lodz.pl", phone="+48 22 123 45 67",
+                 bank_account="PL61 1090 1014 0000 0712 1981 2874", bank_name="Santander Bank Polska")
+
+
+def buyer_company() -> Party:
+    return Party(name="Hurtownia Gęś i Syn S.A.", nip="111-111-11-11", street="ul. Źródlana 7",
+                 postcode="30-001", city="Kraków", country="Polska", country_code="PL", is_company=True)
+
+
+def buyer_person() -> Party:
+    return Party(name="Jan Kowalski", street="ul. Ogrodowa 3", postcode="90-001", city="Łódź",
+                 country="Polska", country_code="PL")
+
+
+def buyer_foreign() -> Party:
+    return Party(name="Müller Handels GmbH", nip="DE123456789", street="Hauptstraße 1", postcode="10115",
+                 city="Berlin", country="Niemcy", country_code="DE", is_company=True)
+
+
+def make_line(position: int, name: str, quantity: str | Decimal, unit_net: str | Decimal, vat_symbol: str, *,
+              discount: str | Decimal = "0", unit: str = "szt.", side: str | None = None,
+              symbol: str = "") -> DocumentLine:
+    """A line; ``unit_net`` is the price before the line discount, values are rounded to the grosz."""
+    qty, price, disc = Decimal(str(quantity)), Decimal(str(unit_net)), Decimal(str(discount))
+    rate = Decimal(vat_symbol) if vat_symbol.isdigit() else None
+    net = q(qty * price * (1 - disc / 100))
+    vat = q(net * rate / 100) if rate is not None else Decimal("0.00")
+    unit_gross = q(price * (1 + (rate or Decimal("0")) / 100))
+    return DocumentLine(position=position, name=name, symbol=symbol or f"TW-{position:03d}", unit=unit,
+                        quantity=qty, unit_net=price, unit_gross=unit_gross, discount_percent=disc,
+                        vat_symbol=vat_symbol, vat_rate=rate, net=net, vat=vat, gross=net + vat,
+                        correction_side=side)  # type: ignore[arg-type]
+
+
+def vat_table(lines: Iterable[DocumentLine], *, exchange_rate: Decimal | None = None) -> list[VatRow]:
+    """Per-rate summary (VAT computed on the per-rate net sum, as Subiekt does), highest rate first."""
+    sums: dict[str, Decimal] = {}
+    rates: dict[str, Decimal | None] = {}
+    for line in lines:
+        sums[line.vat_symbol] = sums.get(line.vat_symbol, Decimal("0")) + line.net
+        rates[line.vat_symbol] = line.vat_rate
+    rows = []
+    for symbol in sorted(sums, key=lambda s: (-(rates[s] or Decimal("-1")), s)):
+        net = sums[symbol]
+        rate = rates[symbol]
+        vat = q(net * rate / 100) if rate is not None else Decimal("0.00")
+        row = VatRow(vat_symbol=symbol, vat_rate=rate, net=net, vat=vat, gross=net + vat)
+        if exchange_rate is not None:
+            row.net_pln, row.vat_pln = q(net * exchange_rate), q(vat * exchange_rate)
+            row.gross_pln = row.net_pln + row.vat_pln
+        rows.append(row)
+    return rows
+
+
+def totals_of(rows: list[VatRow]) -> Totals:
+    return Totals(net=sum((r.net for r in rows), Decimal("0")), vat=sum((r.vat for r in rows), Decimal("0")),
+                  gross=sum((r.gross for r in rows), Decimal("0")))
+
+
+def numbered(doc: SalesDocument, number: str, stored_hash: str) -> SalesDocument:
+    """Mark ``doc`` as numbered in KSeF."""
+    doc.ksef = KsefInfo(state="numbered", number=number, hash=stored_hash, status="przyjęty",
+                        issued_at=datetime(2026, 4, 15, 10, 5, tzinfo=UTC))
+    return doc
+
+
+def make_fs(*, lines: list[DocumentLine] | None = None, buyer: Party | None = None, currency: str = "PLN",
+            exchange_rate: str | None = None, number: str = "FS 12/2026", issue_date: date = date(2026, 4, 15),
+            ksef: bool = True, doc_id: str = "1012") -> SalesDocument:
+    """An invoice; by default multi-rate (23 with discount / 8 / 5 / 0 / zw) and numbered in KSeF (V6 hash)."""
+    if lines is None:
+        lines = [
+            make_line(1, "Czajnik elektryczny „Żuraw” 1,7 l", "2", "129.99", "23", discount="10"),
+            make_line(2, "Kawa ziarnista 1 kg", "3", "54.50", "8"),
+            make_line(3, "Książka „Pan Tadeusz”", "1", "39.90", "5"),
+            make_line(4, "Usługa transportu międzynarodowego", "1", "100.00", "0", unit="usł."),
+            make_line(5, "Szkolenie zwolnione z VAT", "1", "250.00", "zw", unit="usł."),
+        ]
+    rate = Decimal(exchange_rate) if exchange_rate else None
+    rows = vat_table(lines, exchange_rate=rate)
+    totals = totals_of(rows)
+    doc = SalesDocument(
+        id=doc_id, kind="FS", number=number, issue_date=issue_date, sale_date=date(2026, 4, 14),
+        place_of_issue="Warszawa", issued_by="Anna Nowak", seller=seller(),
+        buyer=buyer if buyer is not None else buyer_company(), lines=lines, vat_table=rows, totals=totals,
+        currency=currency, exchange_rate=rate,
+        exchange_rate_date=date(2026, 4, 14) if rate else None,
+        exchange_rate_table="072/A/NBP/2026" if rate else None,
+        payment=Payment(form="przelew", due_date=date(2026, 4, 29), paid=Decimal("0"), to_pay=totals.gross,
+                        bank_account="PL61 1090 1014 0000 0712 1981 2874"),
+        remarks="Dziękujemy za zakupy.", original_number="B_1234567",
+        order_ref=OrderRef(key="order_id", value="1234567"),
+        vat_exemption_reason="art. 43 ust. 1 pkt 29 lit. c ustawy o VAT"
+        if any(x.vat_symbol == "zw" for x in lines) else None,
+    )
+    if ksef:
+        numbered(doc, fs_ksef_number(), V6_HEX)
+    return doc
+
+
+def make_pa(*, number: str = "PA 55/2026") -> SalesDocument:
+    """A receipt (paragon): no buyer, outside KSeF."""
+    lines = [make_line(1, "Kubek ceramiczny „Łoś”", "2", "24.39", "23"),
+             make_line(2, "Herbata liściasta 100 g", "1", "18.52", "5")]
+    rows = vat_table(lines)
+    totals = totals_of(rows)
+    return SalesDocument(id="2055", kind="PA", number=number, issue_date=date(2026, 4, 16), sale_date=date(2026, 4, 16),
+                         place_of_issue="Warszawa", issued_by="Kasa 1", seller=seller(), buyer=None, lines=lines,
+                         vat_table=rows, totals=totals,
+                         payment=Payment(form="karta", paid=totals.gross, to_pay=Decimal("0")),
+                         order_ref=OrderRef(key="order_id", value="2233445"))
+
+
+def make_fsd() -> SalesDocument:
+    """An invoice issued to two receipts (faktura do paragonu), numbered in KSeF."""
+    doc = make_fs(lines=[make_line(1, "Kubek ceramiczny „Łoś”", "2", "24.39", "23"),
+                         make_line(2, "Herbata liściasta 100 g", "1", "18.52", "5")],
+                  buyer=buyer_company(), number="FSd 4/2026", doc_id="3004")
+    doc.kind = "FSd"
+    doc.receipts = [DocumentRef(id="2055", kind="PA", number="PA 55/2026", issue_date=date(2026, 4, 10)),
+                    DocumentRef(id="2056", kind="PA", number="PA 56/2026", issue_date=date(2026, 4, 11))]
+    doc.payment = Payment(form="gotówka", paid=doc.totals.gross, to_pay=Decimal("0"))
+    return doc
+
+
+def make_kfs() -> SalesDocument:
+    """A correction of FS 12/2026: line 2 quantity 3 -> 1 (return), before/after pairs; numbered in KSeF (V7)."""
+    before = make_line(2, "Kawa ziarnista 1 kg", "3", "54.50", "8", side="before")
+    after = make_line(2, "Kawa ziarnista 1 kg", "1", "54.50", "8", side="after")
+    diff_net = after.net - before.net
+    diff_vat = after.vat - before.vat
+    rows = [VatRow(vat_symbol="8", vat_rate=Decimal("8"), net=diff_net, vat=diff_vat, gross=diff_net + diff_vat)]
+    totals = totals_of(rows)
+    doc = SalesDocument(
+        id="1020", kind="KFS", number="KFS 3/2026", issue_date=date(2026, 4, 20), sale_date=date(2026, 4, 14),
+        place_of_issue="Warszawa", issued_by="Anna Nowak", seller=seller(), buyer=buyer_company(),
+        lines=[before, after], vat_table=rows, totals=totals,
+        payment=Payment(form="przelew", due_date=date(2026, 4, 27), to_pay=totals.gross),
+        corrected=DocumentRef(id="1012", kind="FS", number="FS 12/2026", issue_date=date(2026, 4, 15),
+                              ksef_number=fs_ksef_number()),
+        correction_reason="Zwrot towaru przez nabywcę",
+        order_ref=OrderRef(key="order_id", value="1234567"))
+    doc.ksef = KsefInfo(state="numbered", number=ksef_number(SELLER_NIP, "20260420", "010000BEEF01"), hash=V7_B64)
+    return doc
+
+
+def make_zw() -> SalesDocument:
+    """A receipt return (ZW) for PA 55/2026: outside KSeF; amounts stored positive (the refund)."""
+    before = make_line(1, "Kubek ceramiczny „Łoś”", "2", "24.39", "23", side="before")
+    after = make_line(1, "Kubek ceramiczny „Łoś”", "1", "24.39", "23", side="after")
+    net, vat = before.net - after.net, before.vat - after.vat
+    rows = [VatRow(vat_symbol="23", vat_rate=Decimal("23"), net=net, vat=vat, gross=net + vat)]
+    return SalesDocument(
+        id="2070", kind="ZW", number="ZW 7/2026", issue_date=date(2026, 4, 18), sale_date=date(2026, 4, 18),
+        place_of_issue="Warszawa", issued_by="Kasa 1", seller=seller(), buyer=buyer_person(),
+        lines=[before, after], vat_table=rows, totals=totals_of(rows),
+        payment=Payment(form="gotówka", paid=net + vat),
+        corrected=DocumentRef(id="2055", kind="PA", number="PA 55/2026", issue_date=date(2026, 4, 16)),
+        correction_reason="Zwrot towaru (uszkodzony)", order_ref=OrderRef(key="order_id", value="2233445"))
+
+
+def make_eur() -> SalesDocument:
+    """An EUR invoice for a German buyer (VAT shown in PLN, NBP rate), numbered in KSeF."""
+    lines = [make_line(1, "Lampa stołowa LED", "4", "45.00", "23"),
+             make_line(2, "Klosz zapasowy", "2", "12.50", "23")]
+    return make_fs(lines=lines, buyer=buyer_foreign(), currency="EUR", exchange_rate="4.2813",
+                   number="FS 13/2026", doc_id="1013")
+
+
+def make_b2c_outside_ksef() -> SalesDocument:
+    """A consumer invoice issued outside KSeF (no QR, no KSeF wording)."""
+    return make_fs(lines=[make_line(1, "Kubek ceramiczny „Łoś”", "1", "24.39", "23")], buyer=buyer_person(),
+                   number="FS 14/2026", doc_id="1014", ksef=False)
+
+
+@pytest.fixture
+def fs_doc() -> SalesDocument:
+    return make_fs()
+
+
+@pytest.fixture
+def pa_doc() -> SalesDocument:
+    return make_pa()
+
+
+@pytest.fixture
+def fsd_doc() -> SalesDocument:
+    return make_fsd()
+
+
+@pytest.fixture
+def kfs_doc() -> SalesDocument:
+    return make_kfs()
+
+
+@pytest.fixture
+def zw_doc() -> SalesDocument:
+    return make_zw()
+
+
+@pytest.fixture
+def eur_doc() -> SalesDocument:
+    return make_eur()
+
+
+@pytest.fixture
+def b2c_doc() -> SalesDocument:
+    return make_b2c_outside_ksef()
