@@ -131,7 +131,7 @@ def numbered(doc: SalesDocument, number: str, stored_hash: str) -> SalesDocument
 
 def make_fs(*, lines: list[DocumentLine] | None = None, buyer: Party | None = None, currency: str = "PLN",
             exchange_rate: str | None = None, number: str = "FS 12/2026", issue_date: date = date(2026, 4, 15),
-            ksef: bool = True, doc_id: str = "1012") -> SalesDocument:
+            ksef: bool = True, doc_id: str = "1012", ksef_technical: str = "0100004A1B2C") -> SalesDocument:
     """An invoice; by default multi-rate (23 with discount / 8 / 5 / 0 / zw) and numbered in KSeF (V6 hash)."""
     if lines is None:
         lines = [
@@ -159,7 +159,7 @@ def make_fs(*, lines: list[DocumentLine] | None = None, buyer: Party | None = No
         if any(x.vat_symbol == "zw" for x in lines) else None,
     )
     if ksef:
-        numbered(doc, fs_ksef_number(), V6_HEX)
+        numbered(doc, ksef_number(SELLER_NIP, "20260415", ksef_technical), V6_HEX)
     return doc
 
 
@@ -180,7 +180,7 @@ def make_fsd() -> SalesDocument:
     """An invoice issued to two receipts (faktura do paragonu), numbered in KSeF."""
     doc = make_fs(lines=[make_line(1, "Kubek ceramiczny „Łoś”", "2", "24.39", "23"),
                          make_line(2, "Herbata liściasta 100 g", "1", "18.52", "5")],
-                  buyer=buyer_company(), number="FSd 4/2026", doc_id="3004")
+                  buyer=buyer_company(), number="FSd 4/2026", doc_id="3004", ksef_technical="0100004A1B2D")
     doc.kind = "FSd"
     doc.receipts = [DocumentRef(id="2055", kind="PA", number="PA 55/2026", issue_date=date(2026, 4, 10)),
                     DocumentRef(id="2056", kind="PA", number="PA 56/2026", issue_date=date(2026, 4, 11))]
@@ -229,7 +229,7 @@ def make_eur() -> SalesDocument:
     lines = [make_line(1, "Lampa stołowa LED", "4", "45.00", "23"),
              make_line(2, "Klosz zapasowy", "2", "12.50", "23")]
     return make_fs(lines=lines, buyer=buyer_foreign(), currency="EUR", exchange_rate="4.2813",
-                   number="FS 13/2026", doc_id="1013")
+                   number="FS 13/2026", doc_id="1013", ksef_technical="0100004A1B2E")
 
 
 def make_b2c_outside_ksef() -> SalesDocument:
