@@ -1,0 +1,74 @@
+"""Scenario settings of the ``subiekt_gt`` source (the ``[source]`` table without ``plugin``)."""
+
+from __future__ import annotations
+
+import re
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from sellintegro_core.models import OrderKey
+from sellintegro_core.secrets import MaybeEnvSecret
+
+MATCH_FIELDS = ("numer_oryginalny", "podtytul", "tytul", "uwagi")
+CUSTOM_FIELD_PREFIX = "pole_wlasne:"
+
+
+class MatchConfig(BaseModel):
+    """Where the BaseLinker order reference lives on Subiekt documents (``[source.match]``)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    field: str = Field(default="numer_oryginalny",
+                       description="numer_oryginalny | podtytul | tytul | uwagi | pole_wlasne:<name>")
+    pattern: str | None = Field(default=None, description="regex with a group named ref; default: the whole value")
+    via_order_document: bool = Field(default=True, description="also look on the ZK the document was issued from")
+    order_key: OrderKey = "order_id"
+
+    @field_validator("field")
+    @classmethod
+    def _field(cls, value: str) -> str:
+        value = value.strip()
+        if value in MATCH_FIELDS:
+            return value
+        if value.startswith(CUSTOM_FIELD_PREFIX) and value[len(CUSTOM_FIELD_PREFIX):].strip():
+            return CUSTOM_FIELD_PREFIX + value[len(CUSTOM_FIELD_PREFIX):].strip()
+        raise ValueError(f"unknown field {value!r}; use one of {', '.join(MATCH_FIELDS)} or "
+                         "pole_wlasne:<name of the custom field>")
+
+    @field_validator("pattern")
+    @classmethod
+    def _pattern(cls, value: str | None) -> str | None:
+        if value is None or value == "":
+            return None
+        try:
+            compiled = re.compile(value)
+        except re.error as exc:
+            raise ValueError(f"not a valid regular expression: {exc}") from None
+        if compiled.groups and "ref" not in compiled.groupindex:
+            raise ValueError("the pattern has groups but none is named ref; write (?P<ref>...) around the "
+                             "order reference")
+        return value
+
+    @property
+    def custom_field(self) -> str | None:
+        """The custom field's name for ``pole_wlasne:<name>``, else None."""
+        if self.field.startswith(CUSTOM_FIELD_PREFIX):
+            return self.field[len(CUSTOM_FIELD_PREFIX):]
+        return None
+
+
+class SubiektConfig(BaseModel):
+    """``[source]`` with ``plugin = "subiekt_gt"``."""
+
+    model_config = ConfigDict(extra="forbid")
+
+    dsn: MaybeEnvSecret = Field(description='ODBC connection string ({ env = "SUBIEKT_DSN" }) or sqlite:///file')
+    document_types: list[Literal["FS", "PA", "KFS", "ZW", "FSd"]] = Field(
+        default_factory=lambda: ["FS", "PA", "KFS"], min_length=1)
+    match: MatchConfig = Field(default_factory=MatchConfig)
+    include_drafts: bool = Field(default=False, description="also read documents parked as drafts (dok_Status 3)")
+    timezone: str | None = Field(default=None, description="time zone of Subiekt's dates (default: scenario's)")
+    encoding: str | None = Field(default=None, description="decode varchar text with this code page, e.g. cp1250")
+    page_size: int = Field(default=200, ge=10, le=1000, description="documents read per query")
+    timeout_seconds: int = Field(default=15, ge=1, le=600, description="login timeout")
