@@ -1,0 +1,216 @@
+"""The template context: everything a template may use, built from one SalesDocument.
+
+The variables are documented in docs/templates.md; built-in and user templates get the same context.
+Amounts stay ``Decimal`` (format them with the ``amount``/``money`` filters); prepared values (titles,
+party addresses, correction rows, amount in words, KSeF data with the QR code) are ready to print.
+"""
+
+from __future__ import annotations
+
+from dataclasses import asdict
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from sellintegro_core.errors import DocumentError
+from sellintegro_core.models import DocumentLine, Party, SalesDocument, VatRow
+
+from . import formatting
+from .ksef import KsefMark, nip_checksum_ok
+from .labels import PAYMENT_FORMS_EN
+
+CENT = Decimal("0.01")
+RECEIPT_KINDS = ("PA", "ZW")
+
+
+def _q(value: Decimal) -> Decimal:
+    return value.quantize(CENT, rounding=ROUND_HALF_UP)
+
+
+def party_view(party: Party | None, t: dict[str, str]) -> dict[str, Any] | None:
+    """A party ready to print: ``name``, ``address`` (list of lines), ``tax_id`` and its label, contacts."""
+    if party is None:
+        return None
+    address = [line for line in (party.street, " ".join(x for x in (party.postcode, party.city) if x)) if line]
+    if party.is_foreign and party.country:
+        address.append(party.country)
+    tax_id, tax_label = "", t["nip"]
+    raw = (party.nip or "").strip()
+    if raw:
+        digits = raw.replace("-", "").replace(" ", "")
+        if digits[:2].upper() == "PL":
+            digits = digits[2:]
+        if not party.is_foreign and digits.isdigit() and len(digits) == 10:
+            tax_id = digits
+        else:
+            tax_id, tax_label = raw, (t["vat_id"] if party.is_foreign else t["tax_id"])
+    return {
+        "name": party.name, "address": address, "street": party.street, "postcode": party.postcode,
+        "city": party.city, "country": party.country, "country_code": party.country_code,
+        "tax_id": tax_id, "tax_id_label": tax_label, "nip_valid": nip_checksum_ok(tax_id),
+        "email": party.email or "", "phone": party.phone or "", "bank_account": party.bank_account or "",
+        "bank_name": party.bank_name or "", "is_company": party.is_company, "is_foreign": party.is_foreign,
+    }
+
+
+def correction_rows(lines: list[DocumentLine]) -> list[dict[str, Any]]:
+    """Pair ``before``/``after`` lines by position; each row has ``before``, ``after`` and ``diff``."""
+    rows: dict[int, dict[str, Any]] = {}
+    for line in lines:
+        row = rows.setdefault(line.position, {"position": line.position, "name": line.name, "before": None,
+                                              "after": None})
+        side = line.correction_side or "after"
+        row[side] = line
+        if side == "after":
+            row["name"] = line.name
+    out = []
+    for position in sorted(rows):
+        row = rows[position]
+        before, after = row["before"], row["after"]
+        zero = Decimal("0")
+
+        def val(line: DocumentLine | None, attr: str, _zero: Decimal = zero) -> Decimal:
+            return getattr(line, attr) if line is not None else _zero
+
+        row["diff"] = {attr: val(after, attr) - val(before, attr) for attr in ("quantity", "net", "vat", "gross")}
+        ref = after or before
+        row["unit"] = ref.unit
+        row["vat_symbol"] = ref.vat_symbol
+        out.append(row)
+    return out
+
+
+def vat_rows_of(document: SalesDocument) -> list[VatRow]:
+    """The document's VAT table, or one built from its lines when the source gave none."""
+    if document.vat_table:
+        return list(document.vat_table)
+    sums: dict[str, list[Decimal]] = {}
+    rates: dict[str, Decimal | None] = {}
+    for line in document.lines:
+        sign = -1 if line.correction_side == "before" else 1
+        acc = sums.setdefault(line.vat_symbol, [Decimal("0")] * 3)
+        acc[0] += sign * line.net
+        acc[1] += sign * line.vat
+        acc[2] += sign * line.gross
+        rates[line.vat_symbol] = line.vat_rate
+    return [VatRow(vat_symbol=s, vat_rate=rates[s], net=v[0], vat=v[1], gross=v[2]) for s, v in sums.items()]
+
+
+def _exchange(document: SalesDocument, rows: list[VatRow]) -> dict[str, Any] | None:
+    if (document.currency or "PLN").upper() == "PLN":
+        return None
+    rate = document.exchange_rate
+    pln_rows = []
+    for row in rows:
+        vat_pln = row.vat_pln
+        if vat_pln is None:
+            if rate is None:
+                raise DocumentError(
+                    f"{document.number} is in {document.currency} but has neither an exchange rate nor VAT in PLN; "
+                    f"a Polish invoice must show the VAT in złoty (art. 106e ust. 11) — set the rate in Subiekt",
+                    code="exchange_rate_missing")
+            vat_pln = _q(row.vat * rate)
+        net_pln = row.net_pln if row.net_pln is not None else (_q(row.net * rate) if rate is not None else None)
+        pln_rows.append({"vat_symbol": row.vat_symbol, "vat_rate": row.vat_rate, "net_pln": net_pln,
+                         "vat_pln": vat_pln})
+    return {
+        "currency": document.currency.upper(), "rate": rate, "date": document.exchange_rate_date,
+        "table": document.exchange_rate_table or "", "rows": pln_rows,
+        "vat_pln_total": sum((r["vat_pln"] for r in pln_rows), Decimal("0")),
+        "net_pln_total": (sum((r["net_pln"] for r in pln_rows), Decimal("0"))
+                          if all(r["net_pln"] is not None for r in pln_rows) else None),
+    }
+
+
+def _title(document: SalesDocument, t: dict[str, str]) -> str:
+    if document.title:
+        return document.title
+    if document.kind == "FS" and document.simplified:
+        return t["title_FS_simplified"]
+    return t[f"title_{document.kind}"]
+
+
+def _amount_due(document: SalesDocument, t: dict[str, str]) -> tuple[str, Decimal]:
+    gross = document.totals.gross
+    if document.kind == "PA":
+        return t["total_receipt"], gross
+    if document.kind == "ZW":
+        return t["amount_refund_receipt"], abs(gross)
+    if gross < 0:
+        return t["amount_refund"], -gross
+    return t["amount_due"], gross
+
+
+def _annotations(document: SalesDocument, t: dict[str, str]) -> list[str]:
+    out = []
+    if document.cash_accounting:
+        out.append(t["cash_accounting"])
+    if document.extra.get("self_billing"):
+        out.append(t["self_billing"])
+    if document.reverse_charge:
+        out.append(t["reverse_charge"])
+    if document.split_payment:
+        out.append(t["split_payment"])
+    if document.margin_scheme:
+        out.append(str(document.extra.get("margin_scheme_text") or t["margin_scheme"]))
+    return out
+
+
+def ksef_view(mark: KsefMark) -> dict[str, Any]:
+    """KSeF data for templates; ``qr_svg`` is the inline vector QR code (only when ``show``)."""
+    from .qr import qr_svg
+
+    view = asdict(mark)
+    view["qr_svg"] = qr_svg(mark.url) if mark.show and mark.url else ""
+    view["kod2_svg"] = qr_svg(mark.kod2_url) if mark.show and mark.kod2_url else ""
+    return view
+
+
+def build_context(document: SalesDocument, *, mark: KsefMark, t: dict[str, str]) -> dict[str, Any]:
+    """All template variables for ``document`` (see docs/templates.md for the list)."""
+    lang = t.get("lang", "pl")
+    rows = vat_rows_of(document)
+    is_correction = document.kind in ("KFS", "ZW")
+    due_label, due = _amount_due(document, t)
+    payment_form = document.payment.form
+    if lang == "en":
+        payment_form = PAYMENT_FORMS_EN.get(payment_form.lower(), payment_form)
+    zw_rows = any(r.vat_symbol.lower() == "zw" for r in rows) or any(
+        line.vat_symbol.lower() == "zw" for line in document.lines)
+    return {
+        "doc": document,
+        "lang": lang,
+        "t": t,
+        "kind": document.kind,
+        "title": _title(document, t),
+        "number": document.number,
+        "is_correction": is_correction,
+        "is_receipt": document.kind in RECEIPT_KINDS,
+        "non_fiscal": document.kind in RECEIPT_KINDS,
+        "seller": party_view(document.seller, t),
+        "buyer": party_view(document.buyer, t),
+        "recipient": party_view(document.recipient, t),
+        "lines": [line for line in document.lines if line.correction_side is None] if not is_correction
+        else list(document.lines),
+        "correction_rows": correction_rows(document.lines) if is_correction else [],
+        "show_discount": any(line.discount_percent for line in document.lines),
+        "vat_rows": rows,
+        "totals": document.totals,
+        "currency": (document.currency or "PLN").upper(),
+        "currency_label": formatting.currency_label(document.currency),
+        "foreign_currency": (document.currency or "PLN").upper() != "PLN",
+        "exchange": _exchange(document, rows),
+        "amount_due_label": due_label,
+        "amount_due": due,
+        "amount_in_words": formatting.words(due, document.currency or "PLN", lang),
+        "payment": document.payment,
+        "payment_form": payment_form,
+        "annotations": _annotations(document, t),
+        "exemption": document.vat_exemption_reason or "",
+        "has_exempt_lines": zw_rows,
+        "corrected": document.corrected,
+        "correction_reason": document.correction_reason,
+        "receipts": list(document.receipts),
+        "receipt_invoice": document.invoice,
+        "order_number": document.order_ref.value if document.order_ref else "",
+        "ksef": ksef_view(mark),
+    }
