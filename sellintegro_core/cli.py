@@ -159,6 +159,13 @@ def cmd_init(args: argparse.Namespace) -> int:
     return run_init(args, host=_host(args))
 
 
+@_command("demo")
+def cmd_demo(args: argparse.Namespace) -> int:
+    from .demo import run_demo
+
+    return run_demo(args, host=_host(args))
+
+
 @_command("history")
 def cmd_history(args: argparse.Namespace) -> int:
     from .config import load_scenario
@@ -194,6 +201,11 @@ def build_parser(host: Any | None) -> argparse.ArgumentParser:
                         help="stop when a plugin fails to load instead of skipping it")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
+
+    p = sub.add_parser("demo", help="the whole job on a demo Subiekt database and a local BaseLinker emulator")
+    from .demo import add_demo_arguments
+
+    add_demo_arguments(p)
 
     p = sub.add_parser("plugins", help="list installed plugins, their hooks and components")
     p.add_argument("--json", action="store_true", help="machine-readable output")

@@ -1,0 +1,293 @@
+"""``sellintegro demo``: the whole job on embedded defaults.
+
+Generates a demo Subiekt GT database (``sellintegro subiekt demo-db``), starts the BaseLinker emulator on a
+free loopback port (``sellintegro baselinker emulator``) seeded with the matching orders, statuses and series,
+writes a scenario, runs it once, prints the per-order outcome and saves every uploaded PDF — read back from
+the emulator — into the demo folder. The plugins are driven through their commands and the BaseLinker API,
+so the core imports none of them.
+
+Running it again reuses the folder (database, emulator state, ledger): nothing new is attached and no write
+is made, which is the point of the ledger.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import json
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from .errors import ConfigError, SellintegroError, SourceConnectionError
+
+TOKEN_ENV = "SELLINTEGRO_DEMO_TOKEN"
+DEMO_TOKEN = "demo-0000-sellintegro"
+URL_RE = re.compile(r"(http://127\.0\.0\.1:\d+/connector\.php)")
+STATUSES = [{"id": 2001, "name": "Faktura wysłana", "color": "#2e7d32"},
+            {"id": 2002, "name": "Błąd faktury", "color": "#c62828"},
+            {"id": 2003, "name": "Brak faktury", "color": "#f9a825"}]
+SERIES = [{"id": 31, "type": "INVOICE", "name": "Subiekt", "format": "SUB %N/%M/%Y"},
+          {"id": 32, "type": "RECEIPT", "name": "Paragony Subiekt", "format": "SPAR %N/%M/%Y"},
+          {"id": 33, "type": "CORRECTION", "name": "Korekty Subiekt", "format": "SKOR %N/%M/%Y"}]
+EXTRA_FIELDS = [{"extra_field_id": 41, "name": "KSeF", "editor_type": "text"}]
+WRITE_METHODS = {"addInvoice", "addReceipt", "addInvoiceCorrection", "addOrderInvoiceFile", "addOrderReceiptFile",
+                 "setOrderStatus", "setOrderStatuses", "setOrderFields", "addOrder"}
+
+
+def add_demo_arguments(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--dir", default="sellintegro-demo", help="folder for the database, PDFs and state")
+    p.add_argument("--documents", type=int, default=60, help="how many sales documents to generate")
+    p.add_argument("--seed", type=int, default=1, help="random seed of the demo data")
+    p.add_argument("--keep-running", action="store_true",
+                   help="leave the emulator and the scheduler running (Ctrl-C to stop)")
+    p.add_argument("--fresh", action="store_true", help="start over: delete the demo folder first")
+
+
+def _cli(*args: str) -> list[str]:
+    return [sys.executable, "-m", "sellintegro_core.cli", *args]
+
+
+def _need_plugins(host: Any) -> None:
+    missing = [name for name in ("subiekt", "baselinker") if name not in host.commands()]
+    if missing or "invoice_pdf" not in host.components("rule"):
+        raise ConfigError("the demo needs the plugins: pip install ./plugins/subiekt_gt ./plugins/baselinker "
+                          "./plugins/invoice_pdf")
+
+
+def _make_database(folder: Path, documents: int, seed: int) -> Path:
+    db = folder / "subiekt-demo.sqlite"
+    if not db.exists():
+        result = subprocess.run(_cli("subiekt", "demo-db", str(db), "--documents", str(documents), "--seed",
+                                     str(seed)), capture_output=True, text=True, timeout=300)
+        if result.returncode != 0:
+            raise SellintegroError(f"could not generate the demo database: {result.stderr.strip()}")
+        print(result.stdout.strip())
+    return db
+
+
+def _write_seed(folder: Path, db: Path) -> Path:
+    sidecar = json.loads(Path(str(db) + ".orders.json").read_text(encoding="utf-8"))
+    seed = {"statuses": STATUSES, "series": SERIES, "extra_fields": EXTRA_FIELDS, "orders": sidecar["orders"]}
+    path = folder / "emulator-seed.json"
+    path.write_text(json.dumps(seed, ensure_ascii=False, indent=1), encoding="utf-8")
+    return path
+
+
+class EmulatorProcess:
+    """The emulator as a child process on a free loopback port."""
+
+    def __init__(self, folder: Path, seed: Path) -> None:
+        self.state = folder / "emulator-state.json"
+        self.log = folder / "emulator-calls.jsonl"
+        args = ["baselinker", "emulator", "--port", "0", "--token", DEMO_TOKEN, "--state", str(self.state),
+                "--log", str(self.log)]
+        if not self.state.exists():
+            args += ["--seed", str(seed)]
+        self.proc = subprocess.Popen(_cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        self.url = self._wait_for_url()
+
+    def _wait_for_url(self) -> str:
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + 30
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            match = URL_RE.search(line)
+            if match:
+                return match.group(1)
+        self.stop()
+        err = self.proc.stderr.read() if self.proc.stderr else ""
+        raise SourceConnectionError(f"the BaseLinker emulator did not start: {err.strip()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=15)
+
+
+def _write_scenario(folder: Path, url: str) -> Path:
+    path = folder / "demo.toml"
+    path.write_text(f'''# The demo scenario written by `sellintegro demo` (you can run it again: sellintegro run {path})
+name = "demo"
+timezone = "Europe/Warsaw"
+
+[window]
+days_back = 14
+before_setup = "include"      # the demo orders were placed before this scenario existed
+before_setup_days = 7
+
+[schedule]
+mode = "auto"
+every_minutes = 5
+hours = "1:00-23:00"
+
+[source]
+plugin = "subiekt_gt"
+dsn = "sqlite:///subiekt-demo.sqlite"
+document_types = ["FS", "PA", "KFS", "ZW", "FSd"]
+
+[source.match]
+field = "numer_oryginalny"
+pattern = "^B_(?P<ref>\\\\d+)$"
+via_order_document = true
+order_key = "order_id"
+
+[sink]
+plugin = "baselinker"
+token = {{ env = "{TOKEN_ENV}" }}
+url = "{url}"
+requests_per_minute = 100
+invoice_series = "Subiekt"
+receipt_series = "Paragony Subiekt"
+correction_series = "Korekty Subiekt"
+
+[rule]
+plugin = "invoice_pdf"
+statuses = "all"
+on_success = {{ status = "Faktura wysłana" }}
+on_failure = {{ status = "Błąd faktury" }}
+documents = ["FS", "PA", "KFS", "ZW", "FSd"]
+paragon_with_invoice = "invoice"
+wait_for_ksef = "b2b"
+ksef_wait_max_hours = 24
+template = "pl"
+foreign_buyer_template = "en"
+''', encoding="utf-8")
+    return path
+
+
+def call(url: str, method: str, parameters: dict[str, Any]) -> dict[str, Any]:
+    """One BaseLinker API call over HTTP (stdlib only)."""
+    import urllib.parse
+    import urllib.request
+
+    body = urllib.parse.urlencode({"method": method, "parameters": json.dumps(parameters)}).encode()
+    request = urllib.request.Request(url, data=body, headers={"X-BLToken": DEMO_TOKEN})
+    with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310 - loopback emulator only
+        data: dict[str, Any] = json.loads(response.read().decode("utf-8"))
+    if data.get("status") != "SUCCESS":
+        raise SellintegroError(f"{method}: {data.get('error_code')} {data.get('error_message')}")
+    return data
+
+
+def _safe(name: str) -> str:
+    return re.sub(r"[^A-Za-z0-9._-]+", "_", name).strip("_")
+
+
+def save_pdfs(url: str, folder: Path, order_ids: list[int]) -> dict[str, Path]:
+    """Read back every uploaded file from the emulator; returns {external number: saved path}."""
+    out = folder / "pdf"
+    out.mkdir(exist_ok=True)
+    saved: dict[str, Path] = {}
+    for order_id in order_ids:
+        for invoice in call(url, "getInvoices", {"order_id": order_id})["invoices"]:
+            number = invoice.get("external_invoice_number") or ""
+            if not number:
+                continue
+            data = call(url, "getInvoiceFile", {"invoice_id": invoice["invoice_id"], "get_external": True})
+            path = out / f"{_safe(number)}.pdf"
+            path.write_bytes(base64.b64decode(data["invoice"].split(",", 1)[-1].removeprefix("data:")))
+            saved[number] = path
+        try:
+            receipt = call(url, "getReceipt", {"order_id": order_id, "get_external_file": True})
+        except SellintegroError:
+            continue
+        number = receipt.get("external_receipt_number") or ""
+        if number and receipt.get("receipt_file"):
+            path = out / f"{_safe(number)}.pdf"
+            path.write_bytes(base64.b64decode(str(receipt["receipt_file"]).removeprefix("data:")))
+            saved[number] = path
+    return saved
+
+
+def run_demo(args: argparse.Namespace, *, host: Any) -> int:
+    import shutil
+
+    from .config import load_scenario
+    from .engine import StopFlag
+    from .output import Progress, print_report
+    from .scheduler import locked_run, schedule_loop
+
+    _need_plugins(host)
+    folder = Path(args.dir).expanduser().resolve()
+    if args.fresh and folder.exists():
+        shutil.rmtree(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    db = _make_database(folder, args.documents, args.seed)
+    seed = _write_seed(folder, db)
+    os.environ[TOKEN_ENV] = DEMO_TOKEN
+    emulator = EmulatorProcess(folder, seed)
+    try:
+        print(f"BaseLinker emulator: {emulator.url}")
+        scenario = load_scenario(_write_scenario(folder, emulator.url), host=host)
+        writes_before = _count_writes(emulator.log)
+        with Progress() as progress:
+            report = locked_run(scenario, host=host, progress=progress.update)
+        print_report(report)
+        writes = _count_writes(emulator.log) - writes_before
+        attached = [r for r in report.rows if r.action.startswith("attach") and r.outcome in ("done", "already_done")]
+        failed = [r for r in report.rows if r.outcome == "failed"]
+        sidecar = json.loads(Path(str(db) + ".orders.json").read_text(encoding="utf-8"))
+        order_ids = sorted({int(o["order_id"]) for o in sidecar["orders"]})
+        saved = save_pdfs(emulator.url, folder, order_ids)
+        expected = [e for e in sidecar.get("expected", []) if e.get("ksef_state") in ("numbered", "not_in_ksef")]
+        missing = [e["document_number"] for e in expected
+                   if e["document_number"] not in saved and e["document_number"][:20] not in saved]
+        print(f"\n{len(saved)} PDFs saved in {folder / 'pdf'} (this run attached {len(attached)}, "
+              f"made {writes} write calls to BaseLinker)")
+        if saved:
+            first = sorted(saved.values())[0]
+            opener = "xdg-open" if sys.platform.startswith("linux") else ("open" if sys.platform == "darwin"
+                                                                         else "start")
+            print(f"open one: {opener} {first}")
+        print(f"scenario: {folder / 'demo.toml'} — try `sellintegro history {folder / 'demo.toml'}`")
+        problems = []
+        if failed:
+            problems.append(f"{len(failed)} document(s) failed: " + "; ".join(f"{r.document}: {r.message}"
+                                                                           for r in failed[:5]))
+        if missing:
+            problems.append(f"expected PDFs missing in BaseLinker: {', '.join(missing[:10])}")
+        if report.exit_code not in (0, 1):
+            problems.append(f"run ended {report.outcome}: {report.message}")
+        if problems:
+            print("demo FAILED: " + " | ".join(problems), file=sys.stderr)
+            return 1
+        print("demo OK: every document that can be sent was attached exactly once")
+        if args.keep_running:
+            print(f"emulator and scheduler keep running ({emulator.url}); Ctrl-C to stop")
+            stop = StopFlag()
+            from .cli import _install_stop_handlers, _restore_handlers
+
+            previous = _install_stop_handlers(stop)
+            try:
+                schedule_loop([folder / "demo.toml"], host=host, stop=stop,
+                              echo=lambda line: print(line, flush=True))
+            finally:
+                _restore_handlers(previous)
+        return 0
+    finally:
+        emulator.stop()
+
+
+def _count_writes(log: Path) -> int:
+    if not log.exists():
+        return 0
+    count = 0
+    with log.open(encoding="utf-8") as handle:
+        for line in handle:
+            try:
+                if json.loads(line).get("method") in WRITE_METHODS:
+                    count += 1
+            except json.JSONDecodeError:
+                continue
+    return count
