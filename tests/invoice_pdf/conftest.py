@@ -271,3 +271,42 @@ def eur_doc() -> SalesDocument:
 @pytest.fixture
 def b2c_doc() -> SalesDocument:
     return make_b2c_outside_ksef()
+
+
+# ------------------------------------------------------------------------------------------ reading PDFs back
+
+
+def pdf_text(pdf: bytes) -> str:
+    """All text of a PDF (pdfplumber), no-break spaces turned into spaces, one text line per line."""
+    import io
+
+    import pdfplumber
+
+    with pdfplumber.open(io.BytesIO(pdf)) as document:
+        text = "\n".join(page.extract_text() or "" for page in document.pages)
+    return text.replace("\u00a0", " ").replace("\u202f", " ")
+
+
+def decode_qr(pdf: bytes, tmp_path, *, page: int = 1) -> list[str]:
+    """Rasterise ``page`` at 200 dpi (pdftoppm) and decode every QR code on it (zbarimg --raw).
+
+    The tools are required: a missing tool fails the test (CI installs poppler-utils and zbar-tools).
+    """
+    import shutil
+    import subprocess
+    import uuid
+
+    for tool in ("pdftoppm", "zbarimg"):
+        assert shutil.which(tool), f"{tool} is not installed (apt-get install poppler-utils zbar-tools)"
+    stem = tmp_path / f"qr-{uuid.uuid4().hex}"
+    pdf_path = stem.with_suffix(".pdf")
+    pdf_path.write_bytes(pdf)
+    subprocess.run(["pdftoppm", "-r", "200", "-png", "-f", str(page), "-l", str(page), "-singlefile", str(pdf_path),
+                    str(stem)], check=True, capture_output=True, timeout=60)
+    png = stem.with_suffix(".png")
+    assert png.exists()
+    result = subprocess.run(["zbarimg", "--raw", "-q", "-Sdisable", "-Sqrcode.enable", str(png)],
+                            capture_output=True, text=True, timeout=60)
+    # zbarimg exits 4 when the image holds no symbol
+    assert result.returncode in (0, 4), result.stderr
+    return [line for line in result.stdout.splitlines() if line.strip()]
