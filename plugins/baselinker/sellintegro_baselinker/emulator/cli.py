@@ -43,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
 
     from .app import Emulator
     from .faults import FaultSpec
-    from .server import serve
+    from .server import EmulatorServer
     from .store import SeedError
 
     seed = None
@@ -63,6 +63,8 @@ def run(args: argparse.Namespace) -> int:
                        journal_enabled=not args.journal_off)
     except (SeedError, ValueError) as exc:
         raise ConfigError(f"emulator: {exc}") from exc
+    except OSError as exc:
+        raise ConfigError(f"emulator: {exc}") from exc
 
     stop = threading.Event()
 
@@ -71,12 +73,18 @@ def run(args: argparse.Namespace) -> int:
 
     previous = {sig: signal.signal(sig, _on_signal) for sig in (signal.SIGTERM, signal.SIGINT)}
     try:
-        with serve(emu, host=args.host, port=args.port) as server:
+        try:
+            server = EmulatorServer(emu, host=args.host, port=args.port)
+        except OSError as exc:
+            raise ConfigError(f"emulator: cannot listen on {args.host}:{args.port}: {exc.strerror or exc}") from exc
+        try:
             print(f"BaseLinker emulator listening on {server.url}", flush=True)
             print(f"token: {args.token}  (send it in the X-BLToken header)", flush=True)
             while not stop.wait(0.5):
                 pass
             print("stopping", file=sys.stderr, flush=True)
+        finally:
+            server.stop()
     finally:
         for sig, handler in previous.items():
             signal.signal(sig, handler)
