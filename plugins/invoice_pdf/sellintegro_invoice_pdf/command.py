@@ -40,14 +40,46 @@ def default_template(rule_section: dict[str, Any], document: Any) -> str:
     return str(rule_section.get("template") or "pl")
 
 
+def load_preview_scenario(path: str) -> Any:
+    """Load the scenario validating only what a preview uses: core settings, [source] and [renderer].
+
+    The sink and the rule are neither built nor validated, so a layout can be checked before BaseLinker
+    and the rule are set up.
+    """
+    from pydantic import ValidationError
+
+    from sellintegro_core.config import format_validation_error, load_scenario
+    from sellintegro_core.errors import ConfigError
+    from sellintegro_core.plugins import get_host
+
+    scenario = load_scenario(path, validate_components=False)
+    host = get_host()
+    errors: list[tuple[str, str]] = []
+    for kind in ("source", "renderer"):
+        name = scenario.plugin_name(kind)
+        if name is None:
+            continue
+        table = host.components(kind)
+        if name not in table:
+            known = ", ".join(sorted(table)) or "none installed"
+            errors.append((f"{kind}.plugin", f"no {kind} named {name!r} is installed (installed: {known})"))
+            continue
+        try:
+            scenario.configs[kind] = table[name][0].config_model.model_validate(scenario.section(kind))
+        except ValidationError as exc:
+            errors.extend(format_validation_error(exc, prefix=kind))
+    if errors:
+        raise ConfigError(f"{scenario.path}: invalid scenario", errors=errors)
+    return scenario
+
+
 def run(args: Any) -> int:
     """Render the document and write the file; errors are ``SellintegroError`` handled by the CLI."""
     from sellintegro_core.components import close_quietly
-    from sellintegro_core.config import load_scenario
     from sellintegro_core.engine import build_component
     from sellintegro_core.errors import ConfigError, DocumentError
 
-    scenario = load_scenario(args.scenario)
+    scenario = load_preview_scenario(args.scenario)
     source = build_component(scenario, "source")
     try:
         find = getattr(source, "find", None)
@@ -62,6 +94,8 @@ def run(args: Any) -> int:
     finally:
         close_quietly(source)
     renderer = build_component(scenario, "renderer")
+    if renderer is None:
+        raise ConfigError("no renderer is installed to make the PDF (install sellintegro-invoice-pdf)")
     template = args.template
     if template is None:
         template = default_template(scenario.section("rule"), document)
