@@ -122,7 +122,7 @@ def _exchange(document: SalesDocument, rows: list[VatRow]) -> dict[str, Any] | N
 
 
 def _title(document: SalesDocument, t: dict[str, str]) -> str:
-    if document.title:
+    if document.title and document.kind not in RECEIPT_KINDS:   # a receipt copy always says it is non-fiscal
         return document.title
     if document.kind == "FS" and document.simplified:
         return t["title_FS_simplified"]
