@@ -124,12 +124,21 @@ def count_in_window(types: int, statuses: int) -> str:
             " AND d.dok_DataWyst >= ? AND d.dok_DataWyst < ? GROUP BY d.dok_Typ, d.dok_Podtyp")
 
 
+def _reference_select(schema: Schema) -> str:
+    c = _Cols(schema)
+    return ("SELECT d.dok_Id, d.dok_Typ, d.dok_Podtyp, " + c("d", "dok__Dokument", "dok_ObiektGT") +
+            ", d.dok_NrPelny, d.dok_NrPelnyOryg, d.dok_Tytul, d.dok_Podtytul, d.dok_Uwagi, d.dok_DoDokId,"
+            " d.dok_DataWyst FROM dok__Dokument d")
+
+
 def recent_of_type(schema: Schema) -> str:
     """Most recent documents of one kind, newest first (detect): params = dok_Typ. Read with fetchmany."""
-    c = _Cols(schema)
-    return ("SELECT d.dok_Id, d.dok_Typ, d.dok_Podtyp, d.dok_ObiektGT, d.dok_NrPelny, d.dok_NrPelnyOryg, "
-            "d.dok_Tytul, d.dok_Podtytul, d.dok_Uwagi, d.dok_DoDokId, " + c("d", "dok__Dokument", "dok_DataWyst") +
-            " FROM dok__Dokument d WHERE d.dok_Typ = ? AND d.dok_Status <> 2 ORDER BY d.dok_Id DESC")
+    return _reference_select(schema) + " WHERE d.dok_Typ = ? AND d.dok_Status <> 2 ORDER BY d.dok_Id DESC"
+
+
+def references_by_ids(schema: Schema, count: int) -> str:
+    """The reference fields of given documents (detect: the ZK of sampled FS/PA)."""
+    return _reference_select(schema) + f" WHERE d.dok_Id IN ({marks(count)})"
 
 
 # ---------------------------------------------------------------------------------------------- details
@@ -259,6 +268,7 @@ def all_queries(schema: Schema) -> dict[str, str]:
         "headers_by_number": headers_by_number(schema, 4),
         "count_in_window": count_in_window(4, 2),
         "recent_of_type": recent_of_type(schema),
+        "references_by_ids": references_by_ids(schema, 3),
         "lines_by_documents": lines_by_documents(schema, 3),
         "vat_by_documents": vat_by_documents(schema, 3),
         "address_snapshots": address_snapshots(schema, 3),
