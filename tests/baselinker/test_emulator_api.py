@@ -466,3 +466,27 @@ def test_journal_not_activated(emulator_factory, bl_call):
     server = emulator_factory(journal_enabled=False)
     new_order(server.url)
     assert bl_call(server.url, "getJournalList") == {"status": "SUCCESS", "logs": []}
+
+
+def test_rejected_calls_consume_no_ids_or_numbers(wsgi_client, wsgi_emulator):
+    order_id = new_order(wsgi_client)
+    original = call(wsgi_client, "addInvoice", order_id=order_id, series_id=1)["invoice_id"]
+    bad = call(wsgi_client, "addInvoiceCorrection", original_invoice_id=original, fv_person="x" * 101)
+    assert bad["error_code"] == "ERROR_PARAMETER_TOO_LONG"
+    assert call(wsgi_client, "addOrder", email="x" * 151)["status"] == "ERROR"
+    correction = call(wsgi_client, "addInvoiceCorrection", original_invoice_id=original)["invoice_id"]
+    assert correction == original + 1
+    assert wsgi_emulator.invoices()[1]["sub_id"] == 2  # the default account numbers corrections in series 1
+    assert new_order(wsgi_client) == order_id + 1
+
+
+def test_concurrent_calls_are_serialised(emulator_factory):
+    from concurrent.futures import ThreadPoolExecutor
+
+    server = emulator_factory(requests_per_minute=50)
+    with ThreadPoolExecutor(8) as pool:
+        results = list(pool.map(lambda _: call(server.url, "addOrder"), range(80)))
+    created = [r["order_id"] for r in results if r["status"] == "SUCCESS"]
+    assert len(created) == len(set(created)) == 50  # exactly the limit, no id twice
+    assert sum(r.get("error_code") == "ERROR_BLOCKED_TOKEN" for r in results) == 30
+    assert sorted(o["order_id"] for o in server.emulator.orders()) == sorted(created)

@@ -402,6 +402,10 @@ def add_invoice_correction(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
                       "price_netto": round(gross / (1 + rate / 100), 2) if rate > 0 else gross, "tax_rate": rate,
                       "quantity": as_int(f"items[{i}].quantity", raw.get("quantity", 1)), "is_shipment": False,
                       "order_product_id": opt_int(raw, "order_product_id") or 0})
+    payment = as_text("fv_payment", p["fv_payment"], 100) if "fv_payment" in p else None
+    person = as_text("fv_person", p["fv_person"], 100) if "fv_person" in p else None
+    correcting_items = opt_bool(p, "correcting_items", bool(items))
+    correcting_data = opt_bool(p, "correcting_data", bool(buyer))
     order = ctx.account.orders.get(original["order_id"], {"order_id": original["order_id"]})
     correction = new_invoice(ctx.account, {**order, "products": [], "delivery_price": 0}, series, ctx.now)
     gross = round(sum(x["price_brutto"] * x["quantity"] for x in items), 2)
@@ -409,13 +413,12 @@ def add_invoice_correction(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     correction.update(buyer)
     correction.update({"type": "correcting", "date_sell": date_sell, "correcting_to_invoice_id":
                        original["invoice_id"], "correcting_reason": reason if reason is not None else "",
-                       "correcting_items": opt_bool(p, "correcting_items", bool(items)),
-                       "correcting_data": opt_bool(p, "correcting_data", bool(buyer)), "items": items,
-                       "total_price_brutto": gross, "total_price_netto": netto})
-    if "fv_payment" in p:
-        correction["payment"] = as_text("fv_payment", p["fv_payment"], 100)
-    if "fv_person" in p:
-        correction["issuer"] = as_text("fv_person", p["fv_person"], 100)
+                       "correcting_items": correcting_items, "correcting_data": correcting_data,
+                       "items": items, "total_price_brutto": gross, "total_price_netto": netto})
+    if payment is not None:
+        correction["payment"] = payment
+    if person is not None:
+        correction["issuer"] = person
     ctx.account.invoices[correction["invoice_id"]] = correction
     ctx.account.log(7, correction["order_id"], correction["invoice_id"], ctx.now)
     return {"invoice_id": correction["invoice_id"]}
