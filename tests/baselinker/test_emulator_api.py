@@ -490,3 +490,28 @@ def test_concurrent_calls_are_serialised(emulator_factory):
     assert len(created) == len(set(created)) == 50  # exactly the limit, no id twice
     assert sum(r.get("error_code") == "ERROR_BLOCKED_TOKEN" for r in results) == 30
     assert sorted(o["order_id"] for o in server.emulator.orders()) == sorted(created)
+
+
+ORDER_FIELDS = {
+    "order_id", "shop_order_id", "external_order_id", "order_source", "order_source_id", "order_source_info",
+    "order_status_id", "confirmed", "date_confirmed", "date_add", "date_in_status", "user_login", "phone", "email",
+    "user_comments", "admin_comments", "currency", "payment_method", "payment_method_cod", "payment_done",
+    "delivery_method", "delivery_price", "delivery_package_module", "delivery_package_nr", "delivery_fullname",
+    "delivery_company", "delivery_address", "delivery_postcode", "delivery_city", "delivery_state",
+    "delivery_country", "delivery_country_code", "delivery_point_id", "delivery_point_name",
+    "delivery_point_address", "delivery_point_postcode", "delivery_point_city", "invoice_fullname",
+    "invoice_company", "invoice_nip", "invoice_address", "invoice_postcode", "invoice_city", "invoice_state",
+    "invoice_country", "invoice_country_code", "want_invoice", "extra_field_1", "extra_field_2", "order_page",
+    "pick_state", "pack_state", "star", "products"}
+PRODUCT_FIELDS = {"storage", "storage_id", "order_product_id", "product_id", "variant_id", "name", "attributes",
+                  "sku", "ean", "location", "warehouse_id", "auction_id", "price_brutto", "tax_rate", "quantity",
+                  "weight", "bundle_id"}
+
+
+def test_get_orders_serves_every_documented_field(wsgi_client):
+    new_order(wsgi_client)
+    (order,) = call(wsgi_client, "getOrders")["orders"]
+    assert set(order) == ORDER_FIELDS
+    assert set(order["products"][0]) == PRODUCT_FIELDS
+    (order,) = call(wsgi_client, "getOrders", include_custom_extra_fields=True)["orders"]
+    assert set(order) == ORDER_FIELDS | {"custom_extra_fields"}
