@@ -3,7 +3,8 @@
 * ``emulator`` -- a fresh :class:`Emulator` served on a real loopback socket; yields the running
   :class:`EmulatorServer` (``.url``, ``.token``, ``.emulator`` for state inspection without HTTP).
 * ``emulator_factory`` -- ``emulator_factory(**Emulator kwargs) -> EmulatorServer`` for custom set-ups
-  (seed, rate limit, time scale, faults...); every server it starts is stopped after the test.
+  (seed, rate limit, time scale, faults...), or ``emulator_factory(emulator=Emulator(...))`` to serve one you
+  built; every server it starts is stopped after the test.
 * ``wsgi_emulator`` -- a fresh :class:`Emulator` without a socket; use ``wsgi_emulator.wsgi_app`` with
   ``httpx.Client(transport=httpx.WSGITransport(app=wsgi_emulator.wsgi_app))``.
 * ``bl_call`` -- ``bl_call(client_or_url, method, token=..., **parameters) -> dict`` plain-httpx helper.

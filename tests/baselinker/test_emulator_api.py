@@ -425,6 +425,10 @@ def test_receipt_flow_and_20_character_limit(emulator):
     assert ok == {"status": "SUCCESS"}
     assert call(url, "getReceipt", order_id=order_id)["external_receipt_number"] == "PA 12345/MAG/01/2025"
     assert emulator.emulator.receipt_file(receipt_id) == PDF
+    assert "receipt_file" not in call(url, "getReceipt", order_id=order_id)
+    # emulator extension used by the demo to read the file back (BaseLinker has no such call)
+    extended = call(url, "getReceipt", order_id=order_id, get_external_file=True)
+    assert base64.b64decode(extended["receipt_file"][5:]) == PDF
     # an invoice may still be issued to the same order ("faktura do paragonu")
     assert call(url, "addInvoice", order_id=order_id, series_id=1)["status"] == "SUCCESS"
 

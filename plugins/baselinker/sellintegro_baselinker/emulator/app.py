@@ -19,7 +19,7 @@ from .calllog import CallLog
 from .errors import ApiError
 from .faults import Fault, FaultInjector, FaultSpec
 from .methods import METHODS, WRITE_METHODS, Context
-from .ratelimit import RateLimiter
+from .ratelimit import RateLimiter, blocked_message
 from .store import Account, SeedError, public
 
 SERVER_ENVIRON_KEY = "sellintegro.emulator.socket"
@@ -142,8 +142,6 @@ class Emulator:
         params = _loads_or_raw(raw_parameters)
         if fault.kind == "block" and token in self.tokens:
             until = self.limiter.block_token(token, now)
-            from .ratelimit import blocked_message
-
             body = ApiError(errors.BLOCKED_TOKEN, blocked_message(until)).body()
             self.log.add(now, method, params, "ERROR", errors.BLOCKED_TOKEN, fault.kind, False)
             return Outcome(200, encode(body))

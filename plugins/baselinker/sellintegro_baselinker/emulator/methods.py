@@ -474,7 +474,11 @@ def get_receipt(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     if found is None:
         what = f"receipt {receipt_id}" if receipt_id is not None else f"a receipt for order {order_id}"
         raise ApiError(errors.NOT_FOUND, f"There is no {what}")
-    return public(found)
+    out = public(found)
+    # Emulator extension (not BaseLinker): BaseLinker's API has no way to download a receipt's file.
+    if opt_bool(p, "get_external_file", False) and found["_external_file"] is not None:
+        out["receipt_file"] = "data:" + found["_external_file"]
+    return out
 
 
 def add_order_receipt_file(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
