@@ -116,11 +116,12 @@ class Database:
             if state == "28000":
                 raise AuthError(f"Subiekt GT database ({target}) refused the login: check UID/PWD of the "
                                 f"read-only SQL login. Driver said: {message}") from None
-            if state == "IM002":
+            if state == "IM002" or "can't open lib" in message.lower() or "data source name not found" in \
+                    message.lower():
                 drivers = ", ".join(pyodbc.drivers()) or "none"
                 raise SourceConnectionError(
-                    f"cannot connect to {target}: the ODBC driver or data source named in source.dsn is not "
-                    f"installed (installed drivers: {drivers})") from None
+                    f"cannot connect to Subiekt GT database ({target}): the ODBC driver or data source named in "
+                    f"source.dsn is not installed (installed drivers: {drivers}). Driver said: {message}") from None
             raise SourceConnectionError(f"cannot connect to Subiekt GT database ({target}): {message}") from None
         if encoding:
             con.setdecoding(pyodbc.SQL_CHAR, encoding=encoding)

@@ -478,12 +478,15 @@ class _Generator:
         hex_hash = digest.hex() if hash_form == "hex" else None
         b64_hash = base64.b64encode(digest).decode("ascii") if hash_form != "hex" else None
         sent = datetime(day.year, day.month, day.day, 9, 0) + timedelta(minutes=self.rnd.randrange(0, 480))
+        latest = self.now.replace(tzinfo=None) - timedelta(minutes=10)      # never in the future
+        if sent > latest:
+            sent = max(datetime(day.year, day.month, day.day), latest - timedelta(minutes=self.rnd.randrange(0, 30)))
         if mode == "traditional":
             return
         h.update(dok_FormaDokumentowania=1, dok_DataWystawieniaKSeF=sql_dt(sent),
                  dok_XmlHashKSeF=hex_hash or b64_hash)
         if mode in ("numbered", "numbered_legacy"):
-            assigned = sent + timedelta(seconds=self.rnd.randrange(3, 90))
+            assigned = min(sent + timedelta(seconds=self.rnd.randrange(3, 90)), latest)
             number = make_ksef_number(SELLER_NIP, assigned.strftime("%Y%m%d"),
                                       f"{self.rnd.getrandbits(48):012X}")
             h.update(dok_StatusKSeF=5, dok_DataNumeruKSeF=sql_dt(assigned), _ksef_number=number)
