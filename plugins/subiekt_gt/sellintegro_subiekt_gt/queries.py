@@ -41,7 +41,7 @@ class _Cols:
 
 CATALOG_SQLSERVER = (
     "SELECT c.TABLE_NAME, c.COLUMN_NAME FROM INFORMATION_SCHEMA.COLUMNS c "
-    f"WHERE c.TABLE_NAME IN ({marks(len(TABLES))})")
+    f"WHERE c.TABLE_SCHEMA = 'dbo' AND c.TABLE_NAME IN ({marks(len(TABLES))})")
 CATALOG_SQLITE = (
     "SELECT m.name AS table_name, p.name AS column_name FROM sqlite_master m "
     "JOIN pragma_table_info(m.name) p ON 1 = 1 WHERE m.type = 'table'")
