@@ -208,3 +208,43 @@ def test_polish_characters_arrive_intact(dsn):
     names = {d.buyer.name for d in read_all(dsn) if d.buyer}
     assert "Kawiarnia Pod Lipą s.c." in names
     assert any("ą" in n or "ł" in n or "ó" in n or "ż" in n for n in names)
+
+
+def test_streams_page_by_page_with_a_fixed_number_of_queries_per_page(demo, monkeypatch):
+    """No query per document, and a page is read only when the consumer gets that far (flat memory)."""
+    from sellintegro_subiekt_gt.connection import Database
+
+    calls: list[str] = []
+    original = Database.execute
+
+    def counting(self, sql, params=()):
+        calls.append(sql)
+        return original(self, sql, params)
+
+    monkeypatch.setattr(Database, "execute", counting)
+    source = make_source(f"sqlite:///{demo.path}", page_size=20)
+
+    def pages() -> int:
+        return sum(1 for sql in calls if "d.dok_Id > ?" in sql)
+
+    stream = source.read(window())
+    next(stream)
+    assert pages() == 1
+    total = 1 + sum(1 for _ in stream)
+    assert total > 60 and pages() == -(-total // 20) + (1 if total % 20 == 0 else 0)
+    assert len(calls) <= 4 + 12 * pages(), f"{len(calls)} queries for {total} documents"
+    source.close()
+
+
+def test_correction_of_a_correction_reaches_the_order(demo, demo_copy):
+    kfs = demo.showcase["fs_kfs"]["kfs"]
+    path = demo_copy([
+        "INSERT INTO dok__Dokument (dok_Id, dok_Typ, dok_Podtyp, dok_NrPelny, dok_DoDokId, dok_DoDokNrPelny, "
+        "dok_DataWyst, dok_DataMag, dok_Status, dok_WartNetto, dok_WartVat, dok_WartBrutto, dok_Waluta) "
+        f"SELECT 999001, 6, 0, 'KFS 99/11/2026', dok_Id, dok_NrPelny, dok_DataWyst, dok_DataMag, 1, 0, 0, 0, "
+        f"'PLN' FROM dok__Dokument WHERE dok_Id = {kfs['id']}"])
+    docs = by_id(read_all(f"sqlite:///{path}", match={"pattern": r"^B_(?P<ref>\d+)$"}))
+    second = docs["999001"]
+    assert second.corrected.id == kfs["id"] and second.corrected.kind == "KFS"
+    assert second.order_ref.value == str(demo.showcase["fs_kfs"]["order"]["order_id"])
+    assert second.match.via == "corrected_document"
