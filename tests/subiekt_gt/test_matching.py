@@ -105,8 +105,10 @@ def test_bad_settings_are_rejected_when_the_scenario_is_validated():
                   {"order_key": "id"}, {"via_zk": True}):
         with pytest.raises(ValidationError):
             SubiektConfig.model_validate({"dsn": "sqlite:///x.sqlite", "match": match})
-    with pytest.raises(ValidationError):
-        SubiektConfig.model_validate({"dsn": "sqlite:///x.sqlite", "document_types": ["FV"]})
+    for bad in ({"document_types": ["FV"]}, {"document_types": []}, {"timezone": "Mars/Base"},
+                {"encoding": "cp9999"}, {"page_size": 5}):
+        with pytest.raises(ValidationError):
+            SubiektConfig.model_validate({"dsn": "sqlite:///x.sqlite", **bad})
 
 
 def _window():

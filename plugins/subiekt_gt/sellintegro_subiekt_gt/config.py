@@ -72,3 +72,27 @@ class SubiektConfig(BaseModel):
     encoding: str | None = Field(default=None, description="decode varchar text with this code page, e.g. cp1250")
     page_size: int = Field(default=200, ge=10, le=1000, description="documents read per query")
     timeout_seconds: int = Field(default=15, ge=1, le=600, description="login timeout")
+
+    @field_validator("timezone")
+    @classmethod
+    def _timezone(cls, value: str | None) -> str | None:
+        if value:
+            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+            try:
+                ZoneInfo(value)
+            except (ZoneInfoNotFoundError, ValueError):
+                raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Warsaw)") from None
+        return value or None
+
+    @field_validator("encoding")
+    @classmethod
+    def _encoding(cls, value: str | None) -> str | None:
+        if value:
+            import codecs
+
+            try:
+                codecs.lookup(value)
+            except LookupError:
+                raise ValueError(f"unknown encoding {value!r} (Subiekt's text is cp1250)") from None
+        return value or None
