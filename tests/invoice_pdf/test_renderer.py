@@ -399,6 +399,12 @@ def test_every_sample_renders_under_2_mb(renderer: HtmlPdfRenderer, factory, tem
     assert pdf.startswith(b"%PDF-") and len(pdf) < MAX_BYTES
 
 
+def test_unit_prices_keep_their_precision(renderer: HtmlPdfRenderer) -> None:
+    doc = make_fs(lines=[make_line(1, "Podkładka M3", "1000", "0.0125", "23", unit="szt.")])
+    text = pdf_text(renderer.render(doc))
+    assert "1 000 szt. 0,0125 12,50 23% 2,88 15,38" in text
+
+
 def test_amount_in_words_helper() -> None:
     assert words(Decimal("856.28")) == "osiemset pięćdziesiąt sześć złotych dwadzieścia osiem groszy"
     assert words(Decimal("1.01")) == "jeden złoty jeden grosz"

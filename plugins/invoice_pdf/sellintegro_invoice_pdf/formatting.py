@@ -1,8 +1,8 @@
 """Number, date and amount formatting for the templates (Polish style: ``1 234,56 zł``).
 
 All functions are pure and available in templates as filters (``{{ value|amount }}``,
-``{{ value|money(currency) }}``, ``{{ value|qty }}``, ``{{ value|date }}``, ``{{ symbol|rate }}``,
-``{{ value|xrate }}``, ``{{ value|words(currency) }}``).
+``{{ value|money(currency) }}``, ``{{ value|price }}``, ``{{ value|qty }}``, ``{{ value|date }}``,
+``{{ symbol|rate }}``, ``{{ value|xrate }}``, ``{{ value|words(currency) }}``).
 """
 
 from __future__ import annotations
@@ -47,6 +47,15 @@ def amount(value: Any, places: int = 2, *, sep: str = NBSP, point: str = ",") ->
     text = f"{abs(number):.{places}f}"
     whole, _, frac = text.partition(".")
     return f"{sign}{_group(whole, sep)}{point + frac if places else ''}"
+
+
+def price(value: Any) -> str:
+    """Unit prices: 2 decimal places, up to 4 when the price has them (``0.0125`` -> ``"0,0125"``)."""
+    if value is None or value == "":
+        return ""
+    number = _dec(value)
+    exponent = -number.normalize().as_tuple().exponent if number else 0
+    return amount(number, min(4, max(2, exponent)))
 
 
 def currency_label(currency: str) -> str:

@@ -163,7 +163,8 @@ class HtmlPdfRenderer:
         env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True,
                           lstrip_blocks=True, auto_reload=False)
         env.filters.update({
-            "amount": formatting.amount, "money": formatting.money, "qty": formatting.quantity,
+            "amount": formatting.amount, "money": formatting.money, "price": formatting.price,
+            "qty": formatting.quantity,
             "rate": formatting.rate, "date": formatting.date, "xrate": formatting.exchange_rate,
             "words": lambda value, currency="PLN": formatting.words(value, currency, lang),
         })
