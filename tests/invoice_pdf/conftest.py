@@ -276,15 +276,30 @@ def b2c_doc() -> SalesDocument:
 # ------------------------------------------------------------------------------------------ reading PDFs back
 
 
-def pdf_text(pdf: bytes) -> str:
-    """All text of a PDF (pdfplumber), no-break spaces turned into spaces, one text line per line."""
+def _extract(pdf: bytes, mode: str) -> str:
     import io
+    import re
 
-    import pdfplumber
+    from pypdf import PdfReader
 
-    with pdfplumber.open(io.BytesIO(pdf)) as document:
-        text = "\n".join(page.extract_text() or "" for page in document.pages)
-    return text.replace("\u00a0", " ").replace("\u202f", " ")
+    reader = PdfReader(io.BytesIO(pdf))
+    text = "\n".join(page.extract_text(extraction_mode=mode) or "" for page in reader.pages)
+    text = text.replace("\u00a0", " ").replace("\u202f", " ")
+    return "\n".join(re.sub(r"[ \t]+", " ", line).strip() for line in text.splitlines() if line.strip())
+
+
+def pdf_text(pdf: bytes) -> str:
+    """All text of a PDF in reading (drawing) order, block by block (pypdf); no-break spaces as spaces.
+
+    A block's text stays together even when two columns share the same height, so phrases can be searched
+    for (collapse whitespace first: long texts wrap).
+    """
+    return _extract(pdf, "plain")
+
+
+def pdf_lines(pdf: bytes) -> list[str]:
+    """The text as laid out on the page (pypdf layout mode): one visual line each, e.g. a table row."""
+    return _extract(pdf, "layout").splitlines()
 
 
 def decode_qr(pdf: bytes, tmp_path, *, page: int = 1) -> list[str]:
