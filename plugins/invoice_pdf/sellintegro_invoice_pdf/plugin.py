@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Any
 
 from sellintegro_core import hookimpl
-from sellintegro_core.components import CommandSpec, ComponentContext, RendererSpec
+from sellintegro_core.components import CommandSpec, ComponentContext, RendererSpec, RuleSpec
 
 
 def _make_renderer(config: Any, context: ComponentContext) -> Any:
@@ -21,6 +21,23 @@ def sellintegro_register_renderers(register: Any) -> None:
 
     register(RendererSpec(name="html_pdf", config_model=RendererConfig, factory=_make_renderer,
                           description="HTML templates to PDF (WeasyPrint) with the KSeF QR code"))
+
+
+def _make_rule(config: Any, context: ComponentContext) -> Any:
+    from .rule import InvoicePdfRule, check_template_folders
+
+    rule = InvoicePdfRule(config, base_dir=context.base_dir)
+    check_template_folders(rule)
+    return rule
+
+
+@hookimpl
+def sellintegro_register_rules(register: Any) -> None:
+    """Register the ``invoice_pdf`` rule (Sellintegro's options: statuses, on_success/on_failure, KSeF wait)."""
+    from .rule_config import RuleConfig
+
+    register(RuleSpec(name="invoice_pdf", config_model=RuleConfig, factory=_make_rule,
+                      description="attach Subiekt documents' PDFs to BaseLinker orders, then set statuses"))
 
 
 def _setup_pdf(parser: Any) -> None:
