@@ -44,3 +44,23 @@ def sellintegro_register_commands(register: Any) -> None:
     """Register ``sellintegro baselinker emulator ...``."""
     register(CommandSpec(name="baselinker", help="BaseLinker tools (emulator)",
                          setup=_setup_baselinker, run=_run_baselinker))
+
+
+# --- sink: ``[sink] plugin = "baselinker"`` ---------------------------------------------------------------------
+
+
+def _make_sink(config: Any, context: Any) -> Any:
+    from .sink import make_sink  # httpx is imported only when a sink is built
+
+    return make_sink(config, context)
+
+
+@hookimpl
+def sellintegro_register_sinks(register: Any) -> None:
+    """Register the ``baselinker`` sink."""
+    from sellintegro_core.components import SinkSpec
+
+    from .config import BaseLinkerConfig
+
+    register(SinkSpec(name="baselinker", config_model=BaseLinkerConfig, factory=_make_sink,
+                      description="BaseLinker orders: attaches PDFs to invoices/receipts, sets statuses"))
