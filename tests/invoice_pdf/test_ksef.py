@@ -7,11 +7,11 @@ from datetime import date
 from types import SimpleNamespace
 
 import pytest
-import segno
 
 from sellintegro_core.errors import ConfigError, DocumentError
 from sellintegro_core.models import KsefInfo
 from sellintegro_invoice_pdf import ksef
+from sellintegro_invoice_pdf.qr import make_symbol, qr_svg
 
 # ------------------------------------------------------------------------------------------ §1.10 vectors
 
@@ -129,13 +129,34 @@ def test_missing_hash_is_a_clear_error() -> None:
         ksef.hash_for_qr(None)
 
 
-def test_v1_production_url_is_qr_version_6_at_level_m_and_round_trips() -> None:
+def test_v1_production_url_is_qr_version_6_at_level_m() -> None:
     url = "https://qr.ksef.mf.gov.pl/invoice/1111111111/01-02-2026/UtQp9Gpc51y-u3xApZjIjgkpZ01js-J8KflSPW8WzIE"
     assert len(url) == 99
-    symbol = segno.make_qr(url, error="m", boost_error=False)
+    symbol = make_symbol(url)                   # the symbol the renderer draws
     assert symbol.version == 6
     assert symbol.error == "M"
+    assert symbol.mode == "byte"
     assert symbol.symbol_size(border=0) == (41, 41)
+
+
+def test_qr_svg_is_vector_with_a_4_module_quiet_zone() -> None:
+    url = "https://qr.ksef.mf.gov.pl/invoice/1111111111/01-02-2026/UtQp9Gpc51y-u3xApZjIjgkpZ01js-J8KflSPW8WzIE"
+    svg = qr_svg(url)
+    assert svg.startswith("<svg") and 'viewBox="0 0 49 49"' in svg      # 41 modules + 2 x 4 quiet zone
+    assert "<path" in svg and "<image" not in svg and "base64" not in svg
+    assert 'fill="#fff"' in svg and 'stroke="#000"' in svg               # black on white
+
+
+def test_qr_round_trip_through_a_png(tmp_path) -> None:
+    import shutil
+    import subprocess
+
+    assert shutil.which("zbarimg"), "zbarimg is not installed (apt-get install zbar-tools)"
+    url = VECTORS[0][7]
+    png = tmp_path / "v1.png"
+    make_symbol(url).save(str(png), kind="png", scale=8, border=4)
+    result = subprocess.run(["zbarimg", "--raw", "-q", str(png)], capture_output=True, text=True, timeout=60)
+    assert result.stdout.strip() == url
 
 
 # ------------------------------------------------------------------------------------------ issue date
