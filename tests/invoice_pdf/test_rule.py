@@ -359,6 +359,11 @@ def test_polish_buyer_and_receipt_without_buyer_get_the_main_template() -> None:
     assert [a.template for a in actions] == ["en", "en"]
 
 
+def test_foreign_buyer_gets_the_main_template_when_no_foreign_template_is_set() -> None:
+    actions = rule(template="en").decide(order(), [doc("FS", "1", buyer=company("DE"))], facts(), CTX)
+    assert actions[0].template == "en"
+
+
 def test_template_folder_is_resolved_against_the_scenario_folder(tmp_path: Any) -> None:
     r = InvoicePdfRule(RuleConfig(template="my_templates", foreign_buyer_template="en"), base_dir=tmp_path)
     actions = r.decide(order(), [doc("FS", "1")], facts(), CTX)

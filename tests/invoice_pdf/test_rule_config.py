@@ -60,7 +60,7 @@ def test_defaults() -> None:
     assert config.statuses == "all" and config.on_success is None and config.on_failure is None
     assert config.no_document is None and config.documents == ["FS", "FSd", "PA", "KFS"]
     assert config.paragon_with_invoice == "invoice" and config.wait_for_ksef == "b2b"
-    assert config.template == "pl" and config.foreign_buyer_template == "en"
+    assert config.template == "pl" and config.foreign_buyer_template is None
     assert config.write_ksef_number is False
 
 

@@ -92,7 +92,8 @@ class InvoicePdfRule:
     def __init__(self, config: RuleConfig, *, base_dir: Path | None = None) -> None:
         self.config = config
         self.template = _resolve_template(config.template, base_dir)
-        self.foreign_template = _resolve_template(config.foreign_buyer_template, base_dir)
+        self.foreign_template = (_resolve_template(config.foreign_buyer_template, base_dir)
+                                 if config.foreign_buyer_template else self.template)
         self._statuses: set[str] | None = (None if config.statuses == "all"
                                            else {s.casefold() for s in config.statuses})
 

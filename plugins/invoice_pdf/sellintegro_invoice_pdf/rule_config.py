@@ -13,7 +13,7 @@ Example (every option; docs/rule.md explains each one)::
     wait_for_ksef = "b2b"                           # "no" | "b2b" | "all"
     ksef_wait_max_hours = 24
     template = "pl"                                 # "pl" | "en" | folder with your own templates
-    foreign_buyer_template = "en"
+    foreign_buyer_template = "en"                   # default: the same as template
     write_ksef_number = false                       # true: SetField(field="ksef_number") after the attach
 """
 
@@ -91,7 +91,7 @@ class RuleConfig(BaseModel):
     wait_for_ksef: Literal["no", "b2b", "all"] = "b2b"
     ksef_wait_max_hours: float = Field(default=24, gt=0, le=MAX_WAIT_HOURS)
     template: str = "pl"
-    foreign_buyer_template: str = "en"
+    foreign_buyer_template: str | None = None       # None: the same as ``template``
     write_ksef_number: bool = False
 
     @field_validator("statuses", mode="before")
@@ -163,6 +163,8 @@ class RuleConfig(BaseModel):
     @field_validator("template", "foreign_buyer_template", mode="before")
     @classmethod
     def _template(cls, value: Any) -> Any:
+        if value is None:
+            return None
         if not isinstance(value, str) or not value.strip():
             raise ValueError('a template is "pl", "en" or the path of a folder with your own templates')
         text = value.strip()
