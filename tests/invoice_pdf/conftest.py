@@ -82,17 +82,21 @@ def buyer_foreign() -> Party:
                  city="Berlin", country="Niemcy", country_code="DE", is_company=True)
 
 
-def make_line(position: int, name: str, quantity: str | Decimal, unit_net: str | Decimal, vat_symbol: str, *,
+def make_line(position: int, name: str, quantity: str | Decimal, list_net: str | Decimal, vat_symbol: str, *,
               discount: str | Decimal = "0", unit: str = "szt.", side: str | None = None,
               symbol: str = "") -> DocumentLine:
-    """A line; ``unit_net`` is the price before the line discount, values are rounded to the grosz."""
-    qty, price, disc = Decimal(str(quantity)), Decimal(str(unit_net)), Decimal(str(discount))
+    """A line as the Subiekt source gives it: ``unit_net`` is the price **after** the line discount.
+
+    ``list_net`` is the price before the discount; values are rounded to the grosz.
+    """
+    qty, price, disc = Decimal(str(quantity)), Decimal(str(list_net)), Decimal(str(discount))
     rate = Decimal(vat_symbol) if vat_symbol.isdigit() else None
-    net = q(qty * price * (1 - disc / 100))
+    unit_net = q(price * (1 - disc / 100)) if disc else price
+    net = q(qty * unit_net)
     vat = q(net * rate / 100) if rate is not None else Decimal("0.00")
-    unit_gross = q(price * (1 + (rate or Decimal("0")) / 100))
+    unit_gross = q(unit_net * (1 + (rate or Decimal("0")) / 100))
     return DocumentLine(position=position, name=name, symbol=symbol or f"TW-{position:03d}", unit=unit,
-                        quantity=qty, unit_net=price, unit_gross=unit_gross, discount_percent=disc,
+                        quantity=qty, unit_net=unit_net, unit_gross=unit_gross, discount_percent=disc,
                         vat_symbol=vat_symbol, vat_rate=rate, net=net, vat=vat, gross=net + vat,
                         correction_side=side)  # type: ignore[arg-type]
 

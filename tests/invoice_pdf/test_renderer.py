@@ -56,14 +56,14 @@ def printed(value: Decimal) -> str:
 
 def line_rows(lines: list[str]) -> list[dict[str, str]]:
     """Rows of the lines table as printed: position ... net, rate, VAT, gross."""
-    pattern = re.compile(rf"^(\d+) (.+?) (\d[\d ]*(?:,\d+)?) (\S+) ({AMOUNT}) (?:(\d+(?:,\d+)?)% )?({AMOUNT}) "
+    pattern = re.compile(rf"^(\d+) (.+?) (\d[\d ]*(?:,\d+)?) (\S+) (?:(\d+(?:,\d+)?)% )?({AMOUNT}) ({AMOUNT}) "
                          rf"(\d+%|zw|np|oo) ({AMOUNT}) ({AMOUNT})$")
     rows = []
     for line in lines:
         m = pattern.match(line.strip())
         if m:
-            rows.append({"position": m[1], "name": m[2], "quantity": m[3], "unit": m[4], "unit_net": m[5],
-                         "discount": m[6] or "", "net": m[7], "rate": m[8], "vat": m[9], "gross": m[10]})
+            rows.append({"position": m[1], "name": m[2], "quantity": m[3], "unit": m[4], "discount": m[5] or "",
+                         "unit_net": m[6], "net": m[7], "rate": m[8], "vat": m[9], "gross": m[10]})
     return rows
 
 
@@ -112,13 +112,15 @@ def test_invoice_lines_as_printed_match_the_document(renderer: HtmlPdfRenderer, 
         assert line.name.startswith(row["name"])
         assert dec(row["quantity"]) == line.quantity                       # pkt 8
         assert row["unit"] == line.unit
-        assert dec(row["unit_net"]) == line.unit_net                       # pkt 9
+        assert dec(row["unit_net"]) == line.unit_net                       # pkt 9 (after the discount)
         assert (dec(row["discount"].replace(",", ".")) if row["discount"] else Decimal(0)) == line.discount_percent
         assert dec(row["net"]) == line.net                                 # pkt 11
         assert row["rate"] == (f"{line.vat_symbol}%" if line.vat_symbol.isdigit() else line.vat_symbol)  # pkt 12
         assert dec(row["vat"]) == line.vat
         assert dec(row["gross"]) == line.gross
     assert rows[0]["discount"] == "10"                                     # pkt 10
+    assert rows[0]["unit_net"] == "116,99" and rows[0]["net"] == "233,98"
+    assert "Cena netto po rabacie" in flat(pdf_text(renderer.render(fs_doc)))
 
 
 def test_lines_vat_table_and_totals_agree_to_the_grosz(renderer: HtmlPdfRenderer, fs_doc: SalesDocument) -> None:
@@ -203,6 +205,21 @@ def test_offline_pending_is_refused(renderer: HtmlPdfRenderer, fs_doc: SalesDocu
     with pytest.raises(DocumentError) as info:
         renderer.render(fs_doc, ksef_label="offline")
     assert info.value.code == "ksef_offline"
+    assert info.value.message.startswith("FS 12/2026: ")
+
+
+KOD2 = ("https://qr.ksef.mf.gov.pl/certificate/Nip/5265877635/5265877635/01F20A5D352AE590/"
+        "2sSUY81wUwCfFHAJyricRHEt03HzUM-1qa8m7kOLsKs/" + "mSkm_XmM9fq7PgAJwiL32L9ujhyguOEV48cDB0ncemD2r9TMGa3l" * 6)
+
+
+def test_offline_invoice_with_kod2_shows_both_codes(renderer: HtmlPdfRenderer, fs_doc: SalesDocument,
+                                                    tmp_path) -> None:
+    fs_doc.ksef = KsefInfo(state="offline_pending", hash=V6_HEX)
+    fs_doc.extra["ksef_kod2_url"] = KOD2
+    pdf = renderer.render(fs_doc, ksef_label="offline")
+    assert sorted(decode_qr(pdf, tmp_path)) == sorted([V6_URL, KOD2])
+    lines = [line.strip() for line in pdf_text(pdf).splitlines()]
+    assert "OFFLINE" in lines and "CERTYFIKAT" in lines
 
 
 @pytest.mark.parametrize("number,stored_hash,code", [

@@ -103,9 +103,12 @@ class HtmlPdfRenderer:
                 log.warning("%s: a %s is never a KSeF invoice; its KSeF data is ignored", document.number,
                             document.kind)
             return KsefMark(environment=self.config.ksef_environment)
-        mark = decide(document.ksef, seller_nip=document.seller.nip, issue_date=document.issue_date,
-                      environment=self.config.ksef_environment, ksef_label=ksef_label,
-                      kod2_url=document.extra.get("ksef_kod2_url"), strict_nip=self.config.strict_nip)
+        try:
+            mark = decide(document.ksef, seller_nip=document.seller.nip, issue_date=document.issue_date,
+                          environment=self.config.ksef_environment, ksef_label=ksef_label,
+                          kod2_url=document.extra.get("ksef_kod2_url"), strict_nip=self.config.strict_nip)
+        except DocumentError as exc:
+            raise DocumentError(f"{document.number}: {exc.message}", code=exc.code, internal=exc.internal) from None
         for warning in mark.warnings:
             log.warning("%s: %s", document.number, warning)
         return mark
