@@ -1,0 +1,1 @@
+"""sellintegro benchmarks: ``python benchmarks/run.py [--quick|--long]`` runs them all (docs/benchmarks.md)."""

@@ -1,0 +1,4 @@
+"""placeholder"""
+TITLE = "scale"
+def run(size='full', workdir=None):
+    raise NotImplementedError

@@ -1,0 +1,4 @@
+"""placeholder"""
+TITLE = "throughput"
+def run(size='full', workdir=None):
+    raise NotImplementedError
