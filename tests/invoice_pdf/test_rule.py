@@ -384,3 +384,10 @@ def test_same_inputs_give_the_same_actions_in_any_document_order() -> None:
         order(documents=[]), list(reversed(documents)), f.model_copy(deep=True), CTX)
     assert [a.model_dump() for a in first] == [a.model_dump() for a in second]
     assert len({a.key for a in first}) == len(first)
+
+
+def test_invoice_attached_before_blocks_a_second_one_even_without_baselinker_documents() -> None:
+    actions = rule().decide(order(documents=None), [doc("FS", "1"), doc("FS", "2")],
+                            facts(done=[attach_key("1")]), CTX)
+    assert summary(actions) == [("skip", "2", "order_has_other_invoice")]
+    assert actions[0].final and "FS 1/2026" in actions[0].reason

@@ -128,11 +128,11 @@ class InvoicePdfRule:
         """The actions for one order (see the module docstring for their order)."""
         oid = self._order_id(order, documents, facts)
         verdicts = self._verdicts(oid, documents, facts, context)
-        gate = self._gate(order, oid, facts, context)
+        gate = self._gate(order, context)
 
         actions: list[Action] = []
         attaches: list[AttachDocument] = []
-        taken = self._taken_slots(order) if order is not None else {}
+        taken = self._taken_slots(order, verdicts) if order is not None else {}
         for verdict in verdicts:
             doc = verdict.document
             if verdict.kind == "done" or self._settled_by_final_skip(oid, verdict, facts):
@@ -169,8 +169,7 @@ class InvoicePdfRule:
             actions.extend(self._no_document(order, facts, context))
         return actions
 
-    def _gate(self, order: Order | None, oid: str, facts: OrderFacts,
-              context: RuleContext) -> tuple[str, str, bool] | None:
+    def _gate(self, order: Order | None, context: RuleContext) -> tuple[str, str, bool] | None:
         """Why the order's documents cannot be handled at all now: (code, reason, final), or None."""
         if order is None:
             return ("order_not_found", "", False)
@@ -346,12 +345,19 @@ class InvoicePdfRule:
         return None
 
     @staticmethod
-    def _taken_slots(order: Order) -> dict[str, tuple[str, bool]]:
-        """Invoice / receipt already holding another document's PDF in BaseLinker -> (number, final)."""
+    def _taken_slots(order: Order, verdicts: list[_Verdict]) -> dict[str, tuple[str, bool]]:
+        """Invoice / receipt of the order already holding another document's PDF -> (its number, final).
+
+        Taken by a file BaseLinker shows, or by a document this rule attached before (also when the sink does
+        not report the order's documents)."""
         taken: dict[str, tuple[str, bool]] = {}
         for existing in order.documents or []:
             if existing.kind in ("invoice", "receipt") and existing.has_external_file and existing.external_number:
                 taken.setdefault(existing.kind, (existing.external_number, True))
+        for verdict in verdicts:
+            target = TARGETS.get(verdict.document.kind)
+            if verdict.kind == "done" and target in ("invoice", "receipt"):
+                taken.setdefault(target, (verdict.document.number, True))
         return taken
 
     def _field_due(self, oid: str, doc: SalesDocument, facts: OrderFacts) -> bool:
