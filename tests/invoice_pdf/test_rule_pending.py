@@ -63,10 +63,15 @@ def test_waiting_documents_stay_pending() -> None:
     assert rule().pending([kfs], facts(), CTX) is True
 
 
-def test_ksef_field_due_is_pending() -> None:
+def test_late_ksef_number_is_pending_once_it_arrives() -> None:
     r = rule(write_ksef_number=True)
-    assert r.pending([doc("FS", "1")], facts(done=[attach_key("1")]), CTX) is True
-    assert r.pending([doc("FS", "1")], facts(done=[attach_key("1"), "field:100:ksef_number:1"]), CTX) is False
+    late = skip_key("1", "ksef_number_later")
+    offline = doc("FS", "1", ksef="online_pending", issued=NOW)
+    assert r.pending([offline], facts(done=[attach_key("1")], skips=[late]), CTX) is False   # no number yet
+    assert r.pending([doc("FS", "1")], facts(done=[attach_key("1")], skips=[late]), CTX) is True
+    assert r.pending([doc("FS", "1")], facts(done=[attach_key("1"), "field:100:ksef_number:1"], skips=[late]),
+                     CTX) is False
+    assert r.pending([doc("FS", "1")], facts(done=[attach_key("1")]), CTX) is False     # number known at upload
 
 
 def test_failure_status_due_is_pending_even_without_the_document() -> None:
@@ -81,7 +86,8 @@ def test_pending_agrees_with_decide() -> None:
     """Whenever pending() is False, decide() has nothing to do (so skipping the fetch loses nothing)."""
     r = rule(on_success=SUCCESS, on_failure={"status": "Błąd"}, write_ksef_number=True, documents=["FS", "PA"])
     cases: list[tuple[list[Any], Any]] = [
-        ([doc("FS", "1")], facts(done=[attach_key("1"), "status:100:success", "field:100:ksef_number:1"])),
+        ([doc("FS", "1")], facts(done=[attach_key("1"), "status:100:success", "field:100:ksef_number:1"],
+                                 skips=[skip_key("1", "ksef_number_later")])),
         ([doc("PA", "7"), doc("FSd", "9")], facts(done=[attach_key("7"), "status:100:success"],
                                                   skips=[skip_key("9", "kind_not_selected")])),
         ([doc("FS", "2")], facts(skips=[skip_key("2", "already_in_baselinker")])),

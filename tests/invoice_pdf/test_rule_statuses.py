@@ -11,7 +11,6 @@ from .test_rule import (
     CTX,
     NOW,
     attach_key,
-    consumer,
     context,
     corrected_fs,
     doc,
@@ -169,42 +168,60 @@ def test_no_document_off_does_nothing_for_orders_without_documents() -> None:
     assert rule().decide(order(placed=NOW - timedelta(days=5)), [], facts(), CTX) == []
 
 
-# ------------------------------------------------------------------ the KSeF number field
+# ------------------------------------------------------------------ the KSeF number field (write_ksef_number)
+
+LATE = "skip:100:1:ksef_number_later"
 
 
-def test_ksef_number_is_written_after_the_attach() -> None:
-    actions = rule(write_ksef_number=True, on_success=SUCCESS).decide(order(), [doc("FS", "1")], facts(), CTX)
-    assert summary(actions) == [("attach", "1", "invoice"), ("field", "ksef_number", "1"),
-                                ("status", "success", "Faktura wysłana")]
-    field = only(actions, SetField)[0]
-    assert field.value == "5265877635-20261127-0100004A1B2C-00" and field.after == [attach_key("1")]
+def test_offline_upload_records_that_the_number_comes_later() -> None:
+    r = rule(write_ksef_number=True, wait_for_ksef="no")
+    actions = r.decide(order(), [doc("FS", "1", ksef="online_pending", issued=NOW)], facts(), CTX)
+    assert summary(actions) == [("attach", "1", "invoice"), ("skip", "1", "ksef_number_later")]
+    assert actions[0].ksef_label == "offline" and actions[1].final and actions[1].key == LATE
+    assert "OFFLINE" in actions[1].reason
 
 
-def test_ksef_number_not_written_by_default_nor_for_receipts_corrections_or_unnumbered() -> None:
-    assert only(rule().decide(order(), [doc("FS", "1")], facts(), CTX), SetField) == []
-    r = rule(write_ksef_number=True)
-    documents = [doc("PA", "7"), doc("FS", "2", buyer=consumer(), ksef="not_in_ksef"),
-                 doc("KFS", "5", corrected=corrected_fs())]
-    assert only(r.decide(order(documents=[]), documents, facts(done=[attach_key("1")]), CTX), SetField) == []
-
-
-def test_ksef_number_arriving_after_an_offline_attach_is_written_later() -> None:
+def test_number_arriving_after_an_offline_upload_is_written_once() -> None:
     r = rule(write_ksef_number=True)
     numbered_now = doc("FS", "1")                          # was sent with OFFLINE, now Subiekt has the number
-    actions = r.decide(order(), [numbered_now], facts(done=[attach_key("1")]), CTX)
+    actions = r.decide(order(), [numbered_now], facts(done=[attach_key("1")], skips=[LATE]), CTX)
     assert summary(actions) == [("field", "ksef_number", "1")]
-    assert r.decide(order(), [numbered_now], facts(done=[attach_key("1"), "field:100:ksef_number:1"]), CTX) == []
+    field = actions[0]
+    assert field.value == "5265877635-20261127-0100004A1B2C-00" and field.after == [attach_key("1")]
+    assert field.key == "field:100:ksef_number:1"
+    done = facts(done=[attach_key("1"), "field:100:ksef_number:1"], skips=[LATE])
+    assert r.decide(order(), [numbered_now], done, CTX) == []
 
 
-def test_ksef_number_is_written_even_after_the_order_left_the_scanned_statuses() -> None:
+def test_numbered_invoices_are_left_to_the_sink() -> None:
+    """A number known at upload time is written by the sink with the file (its ksef_number_field)."""
+    r = rule(write_ksef_number=True)
+    assert summary(r.decide(order(), [doc("FS", "1")], facts(), CTX)) == [("attach", "1", "invoice")]
+    assert r.decide(order(), [doc("FS", "1")], facts(done=[attach_key("1")]), CTX) == []
+
+
+def test_no_number_field_by_default_nor_for_receipts_and_corrections() -> None:
+    pending = doc("FS", "1", ksef="online_pending", issued=NOW)
+    assert summary(rule(wait_for_ksef="no").decide(order(), [pending], facts(), CTX)) == [("attach", "1", "invoice")]
+    assert rule().decide(order(), [doc("FS", "1")], facts(done=[attach_key("1")], skips=[LATE]), CTX) == []
+    kfs = doc("KFS", "5", corrected=corrected_fs(), ksef="online_pending", issued=NOW)
+    actions = rule(write_ksef_number=True, wait_for_ksef="no").decide(
+        order(), [kfs], facts(done=[attach_key("1")]), CTX)
+    assert summary(actions) == [("attach", "5", "correction")]
+
+
+def test_number_is_written_even_after_the_order_left_the_scanned_statuses() -> None:
     r = rule(write_ksef_number=True, statuses=["Nowe"], on_success=SUCCESS)
     moved = order(status_name="Faktura wysłana", status_id="8")
-    f = facts(done=[attach_key("1"), "status:100:success"])
+    f = facts(done=[attach_key("1"), "status:100:success"], skips=[LATE])
     actions = r.decide(moved, [doc("FS", "1"), doc("PA", "7")], f, CTX)
     assert summary(actions) == [("skip", "7", "status_not_scanned"), ("field", "ksef_number", "1")]
 
 
-def test_actions_keep_their_types() -> None:
-    actions = rule(on_success=SUCCESS, write_ksef_number=True).decide(order(), [doc("FS", "1")], facts(), CTX)
-    assert [type(a) for a in actions] == [AttachDocument, SetField, SetStatus]
+def test_actions_come_in_a_fixed_order() -> None:
+    r = rule(on_success=SUCCESS, on_failure=FAILURE, write_ksef_number=True)
+    f = facts(done=[attach_key("1")], failed={attach_key("7"): "boom"}, skips=[LATE])
+    actions = r.decide(order(), [doc("PA", "7"), doc("FS", "1")], f, CTX)
+    assert [type(a) for a in actions] == [AttachDocument, SetField, SetStatus, SetStatus]
+    assert [a.cause for a in only(actions, SetStatus)] == ["failure", "success"]
     assert not any(isinstance(a, Skip) for a in actions)

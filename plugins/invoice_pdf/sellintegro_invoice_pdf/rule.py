@@ -4,7 +4,9 @@
 
 1. per document (originals before corrections, then by issue date and number): an ``AttachDocument`` or a
    ``Skip`` with a machine-readable ``code`` and a readable reason (documents already attached get nothing);
-2. ``SetField(field="ksef_number")`` per attached invoice when ``write_ksef_number`` is on;
+   with ``write_ksef_number`` an invoice sent with the OFFLINE label also gets the final marker
+   ``Skip("ksef_number_later")``;
+2. ``SetField(field="ksef_number")`` for such invoices once their KSeF number has arrived;
 3. the ``on_failure`` status when an attach of the order failed;
 4. the ``on_success`` status, ``after`` every attach of the order (the engine sets it only once they are done);
 5. the ``no_document`` status (or ``Skip("no_document_yet")``) for scanned orders without a document.
@@ -40,6 +42,7 @@ Target = Literal["invoice", "receipt", "correction"]
 TARGETS: dict[str, Target] = {"FS": "invoice", "FSd": "invoice", "PA": "receipt", "KFS": "correction"}
 KSEF_FIELD = "ksef_number"
 KSEF_FIELD_KINDS = ("FS", "FSd")
+LATE_NUMBER = "ksef_number_later"      # recorded with an OFFLINE upload (write_ksef_number)
 
 # Final skips decided with the order in hand (pending() cannot re-check them without the order).
 ORDER_FINAL_CODES = ("already_in_baselinker", "outside_window", "order_has_other_invoice",
@@ -157,10 +160,13 @@ class InvoicePdfRule:
             attach = self._attach(oid, verdict)
             attaches.append(attach)
             actions.append(attach)
+            marker = self._late_number_marker(attach)
+            if marker is not None and marker.key not in facts.skips:
+                actions.append(marker)
 
         if order is None:
             return actions
-        actions.extend(self._fields(oid, verdicts, facts, attaches))
+        actions.extend(self._fields(oid, verdicts, facts))
         if gate is not None:
             return actions
         actions.extend(self._failure_status(oid, facts))
@@ -361,23 +367,35 @@ class InvoicePdfRule:
         return taken
 
     def _field_due(self, oid: str, doc: SalesDocument, facts: OrderFacts) -> bool:
+        """An invoice attached with OFFLINE whose KSeF number has arrived since, not yet written."""
         return (self.config.write_ksef_number and doc.kind in KSEF_FIELD_KINDS
                 and doc.ksef.state == "numbered" and bool(doc.ksef.number)
+                and _skip_key(oid, doc.id, LATE_NUMBER) in facts.skips
                 and not facts.is_done(_field_key(oid, doc.id)))
 
-    def _fields(self, oid: str, verdicts: list[_Verdict], facts: OrderFacts,
-                attaches: list[AttachDocument] | None = None) -> list[Action]:
-        """``SetField(ksef_number)`` for numbered invoices attached now or before (once per document)."""
-        if not self.config.write_ksef_number:
-            return []
-        attached_now = {a.document_id for a in attaches or []}
+    def _late_number_marker(self, attach: AttachDocument) -> Skip | None:
+        """Recorded with an OFFLINE upload so that the number, once Subiekt has it, is written to the order.
+
+        (The sink writes the number of an invoice that is numbered when attached, see its
+        ``ksef_number_field``; only a number that arrives later needs the rule.)"""
+        if not self.config.write_ksef_number or attach.ksef_label != "offline" or \
+                attach.document_kind not in KSEF_FIELD_KINDS:
+            return None
+        return Skip(order_id=attach.order_id, code=LATE_NUMBER, document_id=attach.document_id,
+                    document_number=attach.document_number, final=True,
+                    reason=f"{attach.document_number} goes out with the OFFLINE label; its KSeF number is written "
+                           f"to the order once Subiekt has it (write_ksef_number)")
+
+    def _fields(self, oid: str, verdicts: list[_Verdict], facts: OrderFacts) -> list[Action]:
+        """``SetField(ksef_number)`` for invoices sent with OFFLINE whose number has arrived (once each)."""
         out: list[Action] = []
         for verdict in verdicts:
             doc = verdict.document
-            if (verdict.kind == "done" or doc.id in attached_now) and self._field_due(oid, doc, facts):
+            if verdict.kind == "done" and self._field_due(oid, doc, facts):
                 out.append(SetField(order_id=oid, field=KSEF_FIELD, value=str(doc.ksef.number),
                                     document_id=doc.id, after=[_attach_key(oid, doc.id)],
-                                    reason=f"KSeF number of {doc.number} to the order (write_ksef_number)"))
+                                    reason=f"KSeF number {doc.ksef.number} of {doc.number}, which was sent with "
+                                           f"the OFFLINE label, to the order (write_ksef_number)"))
         return out
 
     @staticmethod
