@@ -140,7 +140,7 @@ def test_missing_template_folder_is_a_config_error(tmp_path: Path) -> None:
     with pytest.raises(ConfigError) as info:
         check_template_folders(r)
     assert info.value.errors[0][0] == "rule.foreign_buyer_template"
-    assert str(tmp_path / "szablony" / "en") in info.value.message
+    assert str(tmp_path / "szablony" / "en") in info.value.errors[0][1]
     (tmp_path / "szablony" / "en").mkdir(parents=True)
     check_template_folders(r)
 

@@ -465,4 +465,4 @@ def check_template_folders(rule: InvoicePdfRule) -> None:
             errors.append((f"rule.{option}", f'{value} is not a folder; use "pl", "en" or the folder of your own '
                                              f"templates (relative paths start at the scenario's folder)"))
     if errors:
-        raise ConfigError(f"rule.{errors[0][0].split('.', 1)[1]}: {errors[0][1]}", errors=errors)
+        raise ConfigError("the rule's template folder does not exist", errors=errors)

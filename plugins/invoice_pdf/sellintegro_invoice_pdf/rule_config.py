@@ -30,7 +30,7 @@ MAX_WAIT_HOURS = 24 * 31           # a month: KSeF numbers never take longer tha
 MAX_NO_DOCUMENT_HOURS = 24 * 150   # the longest window (150 days with si_extender)
 
 _KIND_HINTS = {
-    "PAI": 'PAi (a receipt printed on a fiscal printer) is a "PA" here',
+    "PAI": 'a PAi (paragon imienny) is read and sent as "PA"',
     "FSD": '"FSd" (invoice issued to a receipt) is written with a small d',
     "FV": 'an invoice is "FS" in Subiekt GT',
     "KFSD": 'a correction of an FSd is a "KFS"',
@@ -154,7 +154,7 @@ class RuleConfig(BaseModel):
                 hint = _KIND_HINTS.get(text.upper())
                 if hint is None and text.upper() in by_upper:
                     hint = f'write it as "{by_upper[text.upper()]}"'
-                raise ValueError(f"documents: unknown document kind {text!r}; the kinds are "
+                raise ValueError(f"unknown document kind {text!r}; the kinds are "
                                  f"{', '.join(DOCUMENT_KINDS)}" + (f" ({hint})" if hint else ""))
             if kind not in out:
                 out.append(kind)
