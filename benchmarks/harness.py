@@ -27,6 +27,7 @@ from .common import Timer, env
 TOKEN = "bench-0000-sellintegro"
 TOKEN_ENV = "SELLINTEGRO_BENCH_TOKEN"
 NOW = "2026-11-20T12:00:00+01:00"        # SELLINTEGRO_NOW of every benchmark (a Friday noon, Warsaw)
+SETUP_DAYS_AGO = 7.0   # the ledger's set-up moment: with before_setup_days = 7 the window is the full 14 days
 
 
 @dataclass
@@ -267,9 +268,18 @@ class RunOutcome:
         return sum(1 for r in self.report.rows if r.action.startswith("status") and r.outcome == "done")
 
 
+_SHARED_CACHE: dict[str, bytes] = {}
+
+
 def instrumented_run(scenario_path: Path, *, render_every: int = 1, now: str = NOW,
-                     setup_at: datetime | None = None) -> RunOutcome:
-    """One engine run of the scenario in this process with timed components (see the module docstring)."""
+                     setup_days_ago: float = SETUP_DAYS_AGO, shared_cache: bool = False) -> RunOutcome:
+    """One engine run of the scenario in this process with timed components (see the module docstring).
+
+    A new ledger's set-up moment is put ``setup_days_ago`` days before ``now`` (the scenario "was set up a
+    week ago"), so ``before_setup = "include"`` does not shorten the window. ``shared_cache``: sampled-out
+    renders reuse PDFs of earlier runs in this process too.
+    """
+    setup_at = datetime.fromisoformat(now) - timedelta(days=setup_days_ago)
     from sellintegro_core import engine as engine_module
     from sellintegro_core.config import load_scenario
     from sellintegro_core.ledger import open_ledger
@@ -289,7 +299,10 @@ def instrumented_run(scenario_path: Path, *, render_every: int = 1, now: str = N
             sinks.append(component)
             return TimedSink(component, timers)
         if kind == "renderer":
-            return SampledRenderer(component, timers, render_every)
+            renderer = SampledRenderer(component, timers, render_every)
+            if shared_cache:
+                renderer._cache = _SHARED_CACHE
+            return renderer
         return component
 
     with env(SELLINTEGRO_NOW=now, **{TOKEN_ENV: TOKEN}):
@@ -299,7 +312,7 @@ def instrumented_run(scenario_path: Path, *, render_every: int = 1, now: str = N
         try:
             ledger = open_ledger(scenario.model.state.url, scenario.base_dir)
             try:
-                if setup_at is not None and ledger.setup_at(scenario.name) is None:
+                if ledger.setup_at(scenario.name) is None:
                     ledger.ensure_setup(scenario.name, setup_at)
                 report = engine_module.Engine(scenario, host=host, ledger=ledger).run()
             finally:
