@@ -103,7 +103,7 @@ def test_no_document_status_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
     assert [item["key"] for item in recorded(tmp_path)].count("status:777:no_document") == 1
 
 
-def test_plan_shows_waiting_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_ksef_wait_in_plan_recorded_once_then_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SELLINTEGRO_NOW", NOW)
     path = write(tmp_path, rule='wait_for_ksef = "all"')
     docs = [json.loads(line) for line in (tmp_path / "docs.jsonl").read_text(encoding="utf-8").splitlines()]
@@ -115,3 +115,13 @@ def test_plan_shows_waiting_reason(tmp_path: Path, monkeypatch: pytest.MonkeyPat
     assert row.outcome == "skipped" and "skip (waiting_for_ksef)" == row.action
     assert "2026-04-20 09:30" in row.message and "2026-04-21 09:30" in row.message
     assert recorded(tmp_path) == []
+
+    first = run_scenario(load_scenario(path))
+    assert any(r.document == "FS 12/2026" and r.action == "skip (waiting_for_ksef)" for r in first.rows)
+    second = run_scenario(load_scenario(path))                    # only time passed: the order is not looked at
+    assert not any(r.document == "FS 12/2026" for r in second.rows)
+    monkeypatch.setenv("SELLINTEGRO_NOW", "2026-04-21T10:00:00+02:00")
+    third = run_scenario(load_scenario(path))                     # the deadline passed: OFFLINE upload
+    assert [r.action for r in third.rows if r.document == "FS 12/2026"] == ["attach invoice"]
+    attach = next(i["action"] for i in recorded(tmp_path) if i["key"] == "attach:1234567:1012")
+    assert attach["ksef_label"] == "offline" and "missing after 24 h" in attach["reason"]

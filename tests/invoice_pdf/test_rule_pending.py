@@ -7,7 +7,7 @@ from typing import Any
 
 from sellintegro_core.models import OrderFacts
 
-from .test_rule import CTX, NOW, attach_key, corrected_fs, doc, facts, order, rule, skip_key
+from .test_rule import CTX, NOW, attach_key, context, corrected_fs, doc, facts, order, rule, skip_key
 
 SUCCESS = {"status": "Faktura wysłana"}
 
@@ -56,9 +56,26 @@ def test_final_skip_of_an_old_configuration_does_not_block() -> None:
     assert rule(documents=["FS", "PA"]).pending([doc("PA", "7")], f, CTX) is True
 
 
-def test_waiting_documents_stay_pending() -> None:
+def test_waiting_for_ksef_costs_one_look_then_none_until_something_changes() -> None:
+    r = rule(ksef_wait_max_hours=24)
     waiting = doc("FS", "1", ksef="online_pending", issued=NOW - timedelta(hours=1))
-    assert rule().pending([waiting], facts(), CTX) is True
+    assert r.pending([waiting], facts(), CTX) is True                       # first sight: record why it waits
+    recorded = facts(skips=[skip_key("1", "waiting_for_ksef")])
+    assert r.pending([waiting], recorded, CTX) is False                     # only time passes
+    assert r.decide(order(), [waiting], recorded, CTX) == []                # nothing repeated if looked at
+    assert r.pending([doc("FS", "1")], recorded, CTX) is True               # the number arrived
+    assert r.pending([waiting], recorded, context(NOW + timedelta(hours=23))) is True   # deadline passed
+
+
+def test_offline_invoice_overdue_is_reported_once() -> None:
+    late = doc("FS", "1", ksef="offline_pending", issued=NOW - timedelta(hours=30))
+    assert rule().pending([late], facts(skips=[skip_key("1", "waiting_for_ksef")]), CTX) is True
+    assert rule().pending([late], facts(skips=[skip_key("1", "waiting_for_ksef"),
+                                                skip_key("1", "ksef_overdue")]), CTX) is False
+
+
+def test_correction_waiting_for_its_original_is_looked_at_every_run() -> None:
+    """BaseLinker may get the original by other means, so the order is fetched while the correction waits."""
     kfs = doc("KFS", "5", corrected=corrected_fs())
     assert rule().pending([kfs], facts(), CTX) is True
 

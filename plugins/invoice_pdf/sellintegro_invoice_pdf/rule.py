@@ -271,7 +271,9 @@ class InvoicePdfRule:
         ksef = ksef_verdict(doc, wait_for_ksef=cfg.wait_for_ksef, max_hours=cfg.ksef_wait_max_hours,
                             now=context.now, timezone=context.window.timezone)
         if not ksef.send:
-            return _Verdict(doc, "skip", ksef.code, ksef.reason)
+            # Recorded once (final): while only time passes nothing is fetched; the verdict changes (and the
+            # order is looked at again) when the number arrives or the deadline passes.
+            return _Verdict(doc, "skip", ksef.code, ksef.reason, final=True)
         return _Verdict(doc, "attach", target=TARGETS[doc.kind], ksef_label=ksef.label, note=ksef.note,
                         original_ready=original_ready)
 
