@@ -112,3 +112,11 @@ def test_pending_agrees_with_decide() -> None:
     for documents, f in cases:
         assert r.pending(documents, f, CTX) is False
         assert r.decide(order(), documents, f, CTX) == []
+
+
+def test_order_with_only_unselected_kinds_stays_pending_for_no_document() -> None:
+    r = rule(documents=["FS"], no_document={"after_hours": 48, "status": "Brak faktury"})
+    f = facts(skips=[skip_key("7", "kind_not_selected")])
+    assert r.pending([doc("PA", "7")], f, CTX) is True
+    assert r.pending([doc("PA", "7")], facts(done=["status:100:no_document"],
+                                             skips=[skip_key("7", "kind_not_selected")]), CTX) is False

@@ -124,7 +124,10 @@ class InvoicePdfRule:
         if self.config.on_failure is not None and not facts.is_done(_status_key(oid, "failure")) and \
                 self._failed_keys(oid, facts):
             return True
-        return False
+        # documents of other kinds only: the order still counts as without a document (no_document)
+        return self.config.no_document is not None and \
+            not any(d.kind in self.config.documents for d in documents) and \
+            not facts.is_done(_status_key(oid, "no_document")) and not _order_attach_keys(oid, facts.done)
 
     def decide(self, order: Order | None, documents: list[SalesDocument], facts: OrderFacts,
                context: RuleContext) -> list[Action]:
