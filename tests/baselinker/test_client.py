@@ -203,3 +203,16 @@ def test_limiter_sliding_window_property():
         clock.advance(0.7 if i % 3 else 0.1)
     for i, t in enumerate(stamps):
         assert sum(1 for u in stamps[i:] if u < t + 60) <= 10
+
+
+def test_limiter_keeps_a_time_scaled_emulator_from_ever_blocking(emulator_factory):
+    """60 calls per (scaled) minute against an emulator enforcing exactly that: never blocked."""
+    server = emulator_factory(requests_per_minute=20, time_scale=60)      # a 1-second window
+    limiter = CallLimiter(20, None, window=1.0)
+    client = BaseLinkerClient(TOKEN, server.url, limiter=limiter)
+    started = time.monotonic()
+    for _ in range(50):
+        client.call("getOrderStatusList")
+    assert server.emulator.call_count(status="ERROR") == 0
+    assert server.emulator.call_count() == 50
+    assert time.monotonic() - started >= 1.0      # it had to wait for the window (2 full windows of 20)

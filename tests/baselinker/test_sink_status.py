@@ -189,3 +189,20 @@ class TestBaseLinkerSinkConformance(SinkConformance):
     def effects(self, sink: Any, action: Any) -> int:
         return sum(1 for i in self.server.emulator.invoices(self.order_id)
                    if i["external_invoice_number"] == action.document_number)
+
+
+def test_blocked_token_stops_the_sink_and_the_next_run(emulator):
+    from sellintegro_core.errors import RateLimitBlocked
+    from sellintegro_core.testing import MemoryState
+
+    (order_id,) = statuses(emulator, 1)
+    state = MemoryState()
+    sink = make_sink(emulator.url, state=state)
+    emulator.emulator.block(seconds=300)
+    with pytest.raises(RateLimitBlocked):
+        sink.apply(attach(order_id, "FS 3/2026"), ctx())
+    seen = emulator.emulator.call_count()
+    with pytest.raises(RateLimitBlocked):
+        make_sink(emulator.url, state=state).apply(attach(order_id, "FS 3/2026"), ctx())
+    assert emulator.emulator.call_count() == seen
+    assert emulator.emulator.invoices(order_id) == []

@@ -155,6 +155,8 @@ class BaseLinkerClient:
             raise _Transport(f"no answer within {self.timeout:g} s") from None
         except httpx.TransportError as exc:
             raise _Transport(f"connection failed: {type(exc).__name__}") from None
+        finally:
+            self.limiter.finished()
         status = response.status_code
         if status >= 500 or status == 429:
             raise _Transport(f"HTTP {status}")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 from sellintegro_core.secrets import EnvSecret
 
@@ -38,6 +38,14 @@ class BaseLinkerConfig(BaseModel):
         "per run + BaseLinker's one-invoice-per-order rule) or 'per_order' (getInvoices before every addInvoice)")
     rate_window_seconds: float = Field(60.0, description="length of the rate-limit window; change only for an "
                                        "emulator started with a time scale")
+
+    @model_validator(mode="after")
+    def _real_window(self) -> BaseLinkerConfig:
+        host = self.url.split("://", 1)[-1].split("/", 1)[0].lower()
+        if self.rate_window_seconds < 60 and (host.endswith("baselinker.com") or host.endswith("base.com")):
+            raise ValueError("rate_window_seconds below 60 is only for a time-scaled emulator; BaseLinker counts "
+                             "calls per real minute (remove the setting)")
+        return self
 
     @field_validator("url")
     @classmethod

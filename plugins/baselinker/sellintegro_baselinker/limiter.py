@@ -26,7 +26,7 @@ CALLS_KEY = "baselinker.recent_calls"
 BLOCK_KEY = "baselinker.blocked_until"
 UNPARSABLE_BLOCK = timedelta(minutes=10)
 BLOCK_MARGIN = timedelta(seconds=3)
-WINDOW_MARGIN = 0.5            # seconds added to the window: our clock and BaseLinker's differ a little
+WINDOW_MARGIN = 0.5            # seconds added to a 60 s window for safety
 _UNTIL = re.compile(r"(\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})")
 
 
@@ -135,4 +135,17 @@ class CallLimiter:
             self.waited += wait
             self.sleep(wait)
         self._calls.append(self.clock())
+        self._persist()
+
+    def finished(self) -> None:
+        """The answer of the last call arrived: count it from now.
+
+        BaseLinker saw the call somewhere between sending and answering; counting it from the answer makes
+        the window safe whatever the network delay was.
+        """
+        if self._calls:
+            self._calls[-1] = max(self._calls[-1], self.clock())
+            self._persist()
+
+    def _persist(self) -> None:
         self.state.set_state(CALLS_KEY, [round(t, 3) for t in self._calls])
