@@ -49,16 +49,32 @@ def test_invoice_placeholder_then_file_two_writes(emulator):
 
 
 def test_reuses_a_baselinker_invoice_without_file(emulator):
+    """A run with many orders reads the reusable invoices once (index): no addInvoice for that order."""
+    emu = emulator.emulator
+    order_ids = new_orders(emulator, 5)
+    existing = call(emulator.url, "addInvoice", order_id=order_ids[2], series_id=1)["invoice_id"]
+    sink = make_sink(emulator.url)
+    fetched(sink, order_ids)
+    result = sink.apply(attach(order_ids[2], "FS 1/2026"), ctx())
+    assert result.outcome == "done"
+    assert [i["invoice_id"] for i in emu.invoices(order_ids[2])] == [existing]
+    assert emu.invoices(order_ids[2])[0]["external_invoice_number"] == "FS 1/2026"
+    assert "addInvoice" not in sink.method_calls and sink.method_calls["getInvoices"] == 1
+    for n, order_id in enumerate(order_ids[3:]):
+        assert sink.apply(attach(order_id, f"FS {n + 2}/2026"), ctx()).outcome == "done"
+    assert sink.method_calls["getInvoices"] == 1 and sink.method_calls["addInvoice"] == 2
+
+
+def test_tiny_run_relies_on_the_one_invoice_rule_then_reuses(emulator):
+    """One order in the run: no index read; BaseLinker refuses a second invoice, the sink reads and reuses."""
     emu = emulator.emulator
     (order_id,) = new_orders(emulator)
     existing = call(emulator.url, "addInvoice", order_id=order_id, series_id=1)["invoice_id"]
     sink = make_sink(emulator.url)
     fetched(sink, [order_id])
-    result = sink.apply(attach(order_id, "FS 1/2026"), ctx())
-    assert result.outcome == "done"
+    assert sink.apply(attach(order_id, "FS 1/2026"), ctx()).outcome == "done"
     assert [i["invoice_id"] for i in emu.invoices(order_id)] == [existing]
     assert emu.invoices(order_id)[0]["external_invoice_number"] == "FS 1/2026"
-    assert "addInvoice" not in sink.method_calls
 
 
 @pytest.mark.parametrize("mode", ["batched", "per_order"])

@@ -46,6 +46,7 @@ INVOICE_NUMBER_MAX = 30       # addOrderInvoiceFile external_invoice_number varc
 RECEIPT_NUMBER_MAX = 20       # addOrderReceiptFile external_receipt_number varchar(20) (§6.17)
 STATUS_BATCH = 100            # ids per setOrderStatuses call (§6.5 working choice)
 INVOICE_STATE = "baselinker.invoice."
+INDEX_MIN_ORDERS = 3          # fewer orders in a run: no invoice index, BaseLinker's one-invoice rule suffices
 
 
 def _result(action: Any, outcome: str, message: str = "", **data: Any) -> ActionResult:
@@ -316,19 +317,23 @@ class BaseLinkerSink:
         """The id of the invoice to put the file on (reused or created), or a result when already done."""
         after_crash = steps.get("intent") is not None
         date = self._order_dates.get(order_id)
-        batched = self.config.existing_documents == "batched" and not after_crash and date is not None
-        if batched:
+        if self.config.existing_documents == "per_order" or after_crash or date is None:
+            how = "read"                    # look at the order's invoices first
+        elif len(self._order_dates) >= INDEX_MIN_ORDERS:
+            how = "index"                   # one paged read per run answers for many orders
             if self.index.loaded_from is None:
                 self.index.load(min(self._order_dates.values()))
-            if not self.index.covers(date):  # an order older than the index: ask for this one order
-                batched = False
-        if batched:
+            if not self.index.covers(date):
+                how = "direct"
+        else:
+            how = "direct"                  # a tiny run: BaseLinker's one-invoice rule protects, no read
+        if how == "index":
             reusable = self.index.invoice(order_id)
             if reusable is not None:
                 steps.record("placeholder", {"id": reusable.invoice_id, "invoice_id": reusable.invoice_id,
                                              "reused": True})
                 return reusable.invoice_id
-        else:
+        elif how == "read":
             normal = [i for i in self._invoices_of(order_id) if not i.is_correction]
             decision = decide_existing(normal, number, order_id=order_id)
             if decision is not None:
