@@ -206,3 +206,19 @@ def test_blocked_token_stops_the_sink_and_the_next_run(emulator):
         make_sink(emulator.url, state=state).apply(attach(order_id, "FS 3/2026"), ctx())
     assert emulator.emulator.call_count() == seen
     assert emulator.emulator.invoices(order_id) == []
+
+
+def test_rule_ksef_number_field_alias(emulator):
+    emulator.emulator.apply_seed({"extra_fields": [{"extra_field_id": 5, "name": "KSeF", "editor_type": "text"}]})
+    (order_id,) = statuses(emulator, 1)
+    action = SetField(order_id=str(order_id), field="ksef_number", value="5265877635-20250826-0100001AF629-AF",
+                      document_id="d1")
+    with pytest.raises(ConfigError) as info:
+        make_sink(emulator.url).apply(action, ApplyContext(steps=MemoryStepLog()))
+    assert "ksef_number_field" in str(info.value)
+    result = make_sink(emulator.url, ksef_number_field="KSeF").apply(action, ApplyContext(steps=MemoryStepLog()))
+    assert result.ok
+    from tests.baselinker.conftest import call
+
+    orders = call(emulator.url, "getOrders", order_id=order_id, include_custom_extra_fields=True)["orders"]
+    assert orders[0]["custom_extra_fields"] == {"5": "5265877635-20250826-0100001AF629-AF"}

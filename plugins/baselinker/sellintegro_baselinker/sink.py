@@ -46,6 +46,7 @@ INVOICE_NUMBER_MAX = 30       # addOrderInvoiceFile external_invoice_number varc
 RECEIPT_NUMBER_MAX = 20       # addOrderReceiptFile external_receipt_number varchar(20) (§6.17)
 STATUS_BATCH = 100            # ids per setOrderStatuses call (§6.5 working choice)
 INVOICE_STATE = "baselinker.invoice."
+KSEF_FIELD_ALIAS = "ksef_number"   # SetField(field="ksef_number") -> sink.ksef_number_field
 INDEX_MIN_ORDERS = 3          # fewer orders in a run: no invoice index, BaseLinker's one-invoice rule suffices
 
 
@@ -194,7 +195,14 @@ class BaseLinkerSink:
         params: dict[str, Any] = {"order_id": order_id}
         custom: dict[str, str] = {}
         for _, action, _ in items:
-            kind, field_id = self.lookups.order_field(action.field, f"field {action.field!r}")
+            field, setting = action.field, f"field {action.field!r}"
+            if field == KSEF_FIELD_ALIAS:  # the rule's name for "the KSeF number field" (write_ksef_number)
+                if self.config.ksef_number_field is None:
+                    raise ConfigError("the rule writes the KSeF number to the order (write_ksef_number), but "
+                                      "sink.ksef_number_field is not set; name the BaseLinker order extra field, "
+                                      'e.g. ksef_number_field = "KSeF"')
+                field, setting = self.config.ksef_number_field, "sink.ksef_number_field"
+            kind, field_id = self.lookups.order_field(field, setting)
             if field_id is None:
                 params[kind] = action.value
             else:
