@@ -142,3 +142,19 @@ def test_render_html_shows_the_context_for_template_authors(fs_doc: SalesDocumen
     assert html.startswith("<!DOCTYPE html>") and 'lang="pl"' in html
     assert "<svg" in html and V6_URL in html
     assert "ksef" not in renderer.render_html(pa_doc).lower()
+
+
+def test_custom_ksef_block_with_inline_svg(fs_doc: SalesDocument, tmp_path: Path) -> None:
+    folder = tmp_path / "svg-ksef"
+    write(folder, "_ksef.html", '{% if ksef.show %}<div class="ksef">{{ ksef.qr_svg|safe }}'
+                                '<p>{{ ksef.label }}</p></div>{% endif %}')
+    pdf = HtmlPdfRenderer().render(fs_doc, str(folder))
+    assert decode_qr(pdf, tmp_path) == [V6_URL]
+
+
+def test_hidden_qr_slot_falls_back_to_inline_svg(fs_doc: SalesDocument, tmp_path: Path) -> None:
+    folder = tmp_path / "hidden-slot"
+    write(folder, "_ksef.html", '{% if ksef.show %}<div id="{{ ksef.slot }}" style="display: none"></div>'
+                                '<div class="ksef">{{ ksef.qr_svg|safe }}</div>{% endif %}')
+    pdf = HtmlPdfRenderer().render(fs_doc, str(folder))
+    assert decode_qr(pdf, tmp_path) == [V6_URL]

@@ -155,17 +155,25 @@ def _annotations(document: SalesDocument, t: dict[str, str]) -> list[str]:
     return out
 
 
-def ksef_view(mark: KsefMark) -> dict[str, Any]:
-    """KSeF data for templates; ``qr_svg`` is the inline vector QR code (only when ``show``)."""
-    from .qr import qr_svg
+def ksef_view(mark: KsefMark, *, slots: bool = False) -> dict[str, Any]:
+    """KSeF data for templates.
+
+    ``qr_svg``/``kod2_svg`` print the codes as inline vector SVG (made only when a template prints them);
+    with ``slots`` the built-in templates instead leave boxes with the ids ``slot``/``kod2_slot`` that the
+    renderer fills with the same symbols as PDF vector rectangles (faster).
+    """
+    from .qr import SLOT_KOD1, SLOT_KOD2, LazySvg
 
     view = asdict(mark)
-    view["qr_svg"] = qr_svg(mark.url) if mark.show and mark.url else ""
-    view["kod2_svg"] = qr_svg(mark.kod2_url) if mark.show and mark.kod2_url else ""
+    view["qr_svg"] = LazySvg(mark.url if mark.show else None)
+    view["kod2_svg"] = LazySvg(mark.kod2_url if mark.show else None)
+    view["slot"] = SLOT_KOD1 if slots and mark.show and mark.url else ""
+    view["kod2_slot"] = SLOT_KOD2 if slots and mark.show and mark.kod2_url else ""
     return view
 
 
-def build_context(document: SalesDocument, *, mark: KsefMark, t: dict[str, str]) -> dict[str, Any]:
+def build_context(document: SalesDocument, *, mark: KsefMark, t: dict[str, str],
+                  qr_slots: bool = False) -> dict[str, Any]:
     """All template variables for ``document`` (see docs/templates.md for the list)."""
     lang = t.get("lang", "pl")
     rows = vat_rows_of(document)
@@ -212,5 +220,5 @@ def build_context(document: SalesDocument, *, mark: KsefMark, t: dict[str, str])
         "receipts": list(document.receipts),
         "receipt_invoice": document.invoice,
         "order_number": document.order_ref.value if document.order_ref else "",
-        "ksef": ksef_view(mark),
+        "ksef": ksef_view(mark, slots=qr_slots),
     }

@@ -22,6 +22,7 @@ from .config import RendererConfig
 from .context import RECEIPT_KINDS, build_context
 from .ksef import KsefMark, decide
 from .labels import labels_for
+from .qr import SLOT_KOD1, SLOT_KOD2
 
 log = logging.getLogger("sellintegro.invoice_pdf")
 
@@ -69,19 +70,31 @@ class HtmlPdfRenderer:
                                   errors=[("renderer.templates_dir", f"{self.templates_dir} is not a folder")])
         self._sets: dict[str, _TemplateSet] = {}
         self._lock = threading.Lock()
+        self._qr_slots = True        # draw QR codes into slots (falls back to inline SVG once if unsupported)
 
     # ---------------------------------------------------------------- public
 
     def render(self, document: SalesDocument, template: str = "pl", *,
                ksef_label: Literal["number", "offline"] | None = None) -> bytes:
         """The PDF of ``document``. Raises ``DocumentError`` when it cannot be made correctly."""
-        tset = self._template_set(template)
-        html = self._render_html(document, tset, ksef_label)
-        from weasyprint import HTML
+        from .qr import QrPainter, SlotMissing
 
+        tset = self._template_set(template)
+        mark = self.ksef_mark(document, ksef_label)
+        html = self._render_html(document, tset, mark, qr_slots=self._qr_slots)
+        slots = {slot: url for slot, url in ((SLOT_KOD1, mark.url), (SLOT_KOD2, mark.kod2_url))
+                 if url and f'id="{slot}"' in html}
         try:
-            pdf = HTML(string=html, base_url=tset.base_url).write_pdf(
-                stylesheets=[tset.stylesheet], font_config=_font_config())
+            try:
+                pdf = self._write_pdf(html, tset, QrPainter(slots) if slots else None)
+            except SlotMissing as missing:
+                # the template hid the box (or this WeasyPrint gives no box sizes): inline SVG instead
+                log.info("%s: %s; drawing the QR code as inline SVG", document.number, missing)
+                if missing.unsupported:
+                    self._qr_slots = False
+                pdf = self._write_pdf(self._render_html(document, tset, mark, qr_slots=False), tset, None)
+        except DocumentError:
+            raise
         except Exception as exc:  # noqa: BLE001 - WeasyPrint raises many types; report the document
             raise DocumentError(f"{document.number}: the PDF could not be made from template {template!r}: {exc}",
                                 code="pdf_error") from exc
@@ -92,8 +105,8 @@ class HtmlPdfRenderer:
 
     def render_html(self, document: SalesDocument, template: str = "pl", *,
                     ksef_label: Literal["number", "offline"] | None = None) -> str:
-        """The HTML the PDF is made from (for template authors)."""
-        return self._render_html(document, self._template_set(template), ksef_label)
+        """The HTML the PDF is made from, QR codes as inline SVG (for template authors and browsers)."""
+        return self._render_html(document, self._template_set(template), self.ksef_mark(document, ksef_label))
 
     def ksef_mark(self, document: SalesDocument,
                   ksef_label: Literal["number", "offline"] | None = None) -> KsefMark:
@@ -119,12 +132,17 @@ class HtmlPdfRenderer:
         p = Path(path).expanduser()
         return p if p.is_absolute() else (self.base_dir / p)
 
-    def _render_html(self, document: SalesDocument, tset: _TemplateSet,
-                     ksef_label: Literal["number", "offline"] | None) -> str:
+    def _write_pdf(self, html: str, tset: _TemplateSet, finisher: Any) -> bytes:
+        from weasyprint import HTML
+
+        return HTML(string=html, base_url=tset.base_url).write_pdf(
+            stylesheets=[tset.stylesheet], font_config=_font_config(), finisher=finisher)
+
+    def _render_html(self, document: SalesDocument, tset: _TemplateSet, mark: KsefMark, *,
+                     qr_slots: bool = False) -> str:
         from jinja2 import TemplateError, TemplateNotFound
 
-        mark = self.ksef_mark(document, ksef_label)
-        context = build_context(document, mark=mark, t=tset.labels)
+        context = build_context(document, mark=mark, t=tset.labels, qr_slots=qr_slots)
         name = KIND_TEMPLATES.get(document.kind, "FS.html")
         try:
             return tset.env.get_template(name).render(context)
