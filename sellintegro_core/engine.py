@@ -46,6 +46,7 @@ from .plugins import PluginHost, get_host
 from .window import compute_window
 
 BATCH_SIZE = 100
+MAX_DECISION_ROUNDS = 4
 
 
 @dataclass
@@ -295,33 +296,41 @@ class Engine:
     # ---------------------------------------------------------------- per order
     def _handle_order(self, order: Order | None, docs: list[SalesDocument], rule: Any, context: RuleContext,
                       order_id: str | None = None) -> None:
+        """Decide and apply for one order.
+
+        The rule is pure, so after attaches change the facts (a file attached, or one failed) the engine asks
+        it again: a correction can follow its invoice, or a failure status be set, in the same run. Skips and
+        status/field changes are taken from the last decision only.
+        """
         oid = order.id if order is not None else (order_id or "")
         facts = self.ledger.facts(self.name, oid)
-        actions = rule.decide(order, docs, facts, context)
         docs_by_id = {d.id: d for d in docs}
-        failed_now = False
-        for action in actions:
-            self._check_stop()
-            if isinstance(action, Skip):
-                self._record_skip(action)
-            elif isinstance(action, AttachDocument):
-                if facts.is_done(action.key):
+        for round_ in range(MAX_DECISION_ROUNDS):
+            actions = rule.decide(order, docs, facts, context)
+            changed = False
+            for action in actions:
+                if not isinstance(action, AttachDocument) or facts.is_done(action.key):
                     continue
+                if action.key in facts.failed and round_ > 0:
+                    continue  # failed in an earlier round of this run: not retried until the next run
+                self._check_stop()
                 result = self._attach(action, docs_by_id.get(action.document_id))
                 if result.ok:
                     facts.done[action.key] = result.data
                     facts.failed.pop(action.key, None)
+                    changed = True
                 elif result.outcome == "failed":
+                    changed = changed or action.key not in facts.failed
                     facts.failed[action.key] = result.message
-                    failed_now = True
-            elif isinstance(action, (SetStatus, SetField)):
-                if not facts.is_done(action.key):
-                    self._queue_after(action, facts)
-        if failed_now and not self.plan_only:
-            for action in rule.decide(order, docs, facts, context):
-                if isinstance(action, (SetStatus, SetField)) and not facts.is_done(action.key) and \
-                        not any(a.key == action.key for a, _ in self._pending_after):
-                    self._queue_after(action, facts)
+            if not changed or self.plan_only:
+                break
+        queued = {a.key for a, _ in self._pending_after}
+        for action in actions:
+            if isinstance(action, Skip):
+                self._record_skip(action)
+            elif isinstance(action, (SetStatus, SetField)) and not facts.is_done(action.key) \
+                    and action.key not in queued:
+                self._queue_after(action, facts)
         self._flush_after(force=False)
 
     def _attach(self, action: AttachDocument, document: SalesDocument | None) -> ActionResult:

@@ -42,6 +42,32 @@ class Progress:
             self._progress.__exit__(*exc)
 
 
+def outcome_table_rows(report: RunReport) -> list[tuple[str, str, str, str, str, str]]:
+    """One row per order and document: (order, document, action, outcome, status change, details).
+
+    Status and field changes are shown on their order's row instead of a row of their own.
+    """
+    rows: list[list[str]] = []
+    first_row: dict[str, list[str]] = {}
+    changes: list[Any] = []
+    for row in report.rows:
+        if row.action.startswith(("status", "field")):
+            changes.append(row)
+            continue
+        cells = [row.order_id or "—", row.document, row.action, row.outcome, "", row.message]
+        rows.append(cells)
+        first_row.setdefault(row.order_id, cells)
+    for row in changes:
+        text = row.action if row.outcome in ("done", "already_done", "planned") else f"{row.action} ({row.outcome})"
+        cells = first_row.get(row.order_id)
+        if cells is None:
+            cells = [row.order_id or "—", "", "", row.outcome, "", row.message]
+            rows.append(cells)
+            first_row[row.order_id] = cells
+        cells[4] = f"{cells[4]}; {text}" if cells[4] else text
+    return [tuple(r) for r in rows]  # type: ignore[misc]
+
+
 def print_report(report: RunReport, *, max_rows: int = 200) -> None:
     from rich.console import Console
     from rich.table import Table
@@ -51,13 +77,13 @@ def print_report(report: RunReport, *, max_rows: int = 200) -> None:
     if report.window_start and report.window_end:
         title += f" — orders placed {_fmt(report.window_start)} … {_fmt(report.window_end)}"
     table = Table(title=title)
-    for column in ("order", "document", "action", "outcome", "details"):
+    for column in ("order", "document", "action", "outcome", "status", "details"):
         table.add_column(column, overflow="fold")
-    rows = report.rows
-    for row in rows[:max_rows]:
-        style = OUTCOME_STYLE.get(row.outcome, "")
-        table.add_row(row.order_id or "—", row.document, row.action,
-                      f"[{style}]{row.outcome}[/{style}]" if style else row.outcome, row.message)
+    rows = outcome_table_rows(report)
+    for order, document, action, outcome, status, message in rows[:max_rows]:
+        style = OUTCOME_STYLE.get(outcome, "")
+        table.add_row(order, document, action, f"[{style}]{outcome}[/{style}]" if style else outcome,
+                      status.replace("status -> ", "→ "), message)
     if rows:
         console.print(table)
     if len(rows) > max_rows:

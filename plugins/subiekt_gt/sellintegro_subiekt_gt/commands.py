@@ -17,6 +17,8 @@ def setup(parser: Any) -> None:
     p.add_argument("path", help="database file to write (replaced); the seed goes to PATH.orders.json")
     p.add_argument("--documents", type=int, default=60, help="number of sales documents (default 60)")
     p.add_argument("--seed", type=int, default=1, help="random seed (same seed and clock, same data)")
+    p.add_argument("--days", type=float, default=10.0,
+                   help="spread the orders over the last N days (default 10)")
 
 
 def run(args: Any) -> int:
@@ -24,7 +26,7 @@ def run(args: Any) -> int:
     if args.subiekt_command == "demo-db":
         from .demo_db import generate
 
-        summary = generate(args.path, documents=args.documents, seed=args.seed)
+        summary = generate(args.path, documents=args.documents, seed=args.seed, days=args.days)
         print(summary.as_text())
         return 0
     if args.subiekt_command == "detect":

@@ -221,6 +221,7 @@ class _Generator:
     def __init__(self, seed: int, now: datetime) -> None:
         self.rnd = random.Random(seed)
         self.now = now
+        self.scale = 1.0                # multiplies the order ages (generate(days=...))
         self.today = now.date()
         self.rows: dict[str, list[tuple[Any, ...]]] = {
             "dok": [], "ob": [], "vt": [], "ksef": [], "wy": [], "dfd": [], "pwd": []}
@@ -577,7 +578,7 @@ class _Generator:
     # ---------------------------------------------------------------- scenarios (one order each)
 
     def when(self, days_ago_max: float = 10.0, days_ago_min: float = 0.05) -> tuple[datetime, date]:
-        placed = self.now - timedelta(days=self.rnd.uniform(days_ago_min, days_ago_max))
+        placed = self.now - timedelta(days=self.rnd.uniform(days_ago_min, days_ago_max * self.scale))
         issue = min(placed.date() + timedelta(days=self.rnd.choice((0, 0, 0, 1, 1, 2))), self.today)
         return placed, issue
 
@@ -703,7 +704,7 @@ class _Generator:
         t = self.today
 
         def at(days: float) -> tuple[datetime, date]:
-            placed = now - timedelta(days=days)
+            placed = now - timedelta(days=days * self.scale)
             return placed, min(placed.date() + timedelta(days=1), t)
 
         out = {}
@@ -809,11 +810,14 @@ def _default_now() -> datetime:
         return datetime.now(TZ)
 
 
-def generate(path: str | Path, documents: int = 60, seed: int = 1, now: datetime | None = None) -> DemoSummary:
+def generate(path: str | Path, documents: int = 60, seed: int = 1, now: datetime | None = None,
+             days: float = 10.0) -> DemoSummary:
     """Write a demo Subiekt GT database to ``path`` (replaced if it exists) and its ``.orders.json`` sidecar.
 
     ``documents`` is the number of sales documents (FS, PA, KFS, ZW, FSd, drafts and cancelled ones; ZK
     orders come on top); the fixed showcase set is always written, so small values give about 25.
+    Orders are placed over the last ``days`` days (10 by default; the showcase keeps its relative spacing),
+    plus one order 25 days old that a default window leaves out.
     """
     path = Path(path)
     now = (now or _default_now())
@@ -821,6 +825,7 @@ def generate(path: str | Path, documents: int = 60, seed: int = 1, now: datetime
         now = now.replace(tzinfo=TZ)
     now = now.astimezone(TZ)
     gen = _Generator(seed, now)
+    gen.scale = days / 10.0
     gen.build_static(customers=min(400, max(12, documents // 20)))
     showcase = gen.showcase()
     gen.fill(documents)
