@@ -61,6 +61,7 @@ def _to_str(value: Any) -> str:
     return str(value)
 
 
+as_int = _to_int
 Int = Annotated[int, BeforeValidator(_to_int)]
 Float = Annotated[float, BeforeValidator(_to_float)]
 Flag = Annotated[bool, BeforeValidator(_to_bool)]

@@ -40,7 +40,7 @@ from .documents import ReuseIndex, decide_existing
 from .limiter import CallLimiter
 from .lookups import Lookups
 from .orders import OrderReader, to_order, to_unix
-from .responses import ApiInvoice, parse_invoices, parse_receipt
+from .responses import ApiInvoice, as_int, parse_invoices, parse_receipt
 
 INVOICE_NUMBER_MAX = 30       # addOrderInvoiceFile external_invoice_number varchar(30) (§6.13)
 RECEIPT_NUMBER_MAX = 20       # addOrderReceiptFile external_receipt_number varchar(20) (§6.17)
@@ -289,6 +289,8 @@ class BaseLinkerSink:
     def _done(self, action: AttachDocument, steps: Any, doc_id: int, number: str, message: str) -> ActionResult:
         steps.record("placeholder", {"id": doc_id, "invoice_id": doc_id})
         steps.record("file", {"id": doc_id, "number": number})
+        if action.target == "invoice":
+            self._remember_invoice(int(action.order_id), doc_id, number)
         return _result(action, "already_done", message, id=doc_id, number=number, target=action.target)
 
     # ------------------------------------------------------------------ invoice
@@ -374,7 +376,12 @@ class BaseLinkerSink:
             steps.record("placeholder", {"id": decision.document_id, "invoice_id": decision.document_id,
                                          "reused": True})
             return decision.document_id
-        invoice_id = int(body["invoice_id"])
+        invoice_id = as_int(body.get("invoice_id"))
+        if not invoice_id:  # SUCCESS without the id: find the invoice it created
+            invoice_id = int((confirm() or {}).get("invoice_id") or 0)
+            if not invoice_id:
+                raise RetriableError(f"{number}: BaseLinker accepted addInvoice for order {order_id} but did not say "
+                                     "which invoice it created; run again")
         steps.record("placeholder", {"id": invoice_id, "invoice_id": invoice_id, "created": True})
         return invoice_id
 
@@ -489,7 +496,12 @@ class BaseLinkerSink:
             steps.record("placeholder", {"id": decision.document_id, "receipt_id": decision.document_id,
                                          "reused": True})
             return decision.document_id
-        receipt_id = int(body["receipt_id"])
+        receipt_id = as_int(body.get("receipt_id"))
+        if not receipt_id:  # SUCCESS without the id: find the receipt it created
+            receipt_id = int((confirm() or {}).get("receipt_id") or 0)
+            if not receipt_id:
+                raise RetriableError(f"{number}: BaseLinker accepted addReceipt for order {order_id} but did not say "
+                                     "which receipt it created; run again")
         steps.record("placeholder", {"id": receipt_id, "receipt_id": receipt_id, "created": True})
         return receipt_id
 
@@ -562,7 +574,7 @@ class BaseLinkerSink:
         except ApiRejected as exc:
             raise DocumentError(f"{number}: BaseLinker refused to issue the correction of invoice {original_id} "
                                 f"(order {order_id}): {exc.error_message}", code="baselinker_rejected") from None
-        correction_id = int(body["invoice_id"]) if body.get("invoice_id") else unfiled_correction()
+        correction_id = as_int(body.get("invoice_id")) or unfiled_correction()
         if correction_id is None:
             raise RetriableError(f"{number}: BaseLinker created the correction but did not say its id; run again")
         steps.record("placeholder", {"id": correction_id, "invoice_id": correction_id, "created": True})
