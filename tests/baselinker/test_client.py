@@ -216,3 +216,47 @@ def test_limiter_keeps_a_time_scaled_emulator_from_ever_blocking(emulator_factor
     assert server.emulator.call_count(status="ERROR") == 0
     assert server.emulator.call_count() == 50
     assert time.monotonic() - started >= 1.0      # it had to wait for the window (2 full windows of 20)
+
+
+def test_timeouts_are_retried_and_writes_confirmed_first():
+    import httpx
+
+    attempts: list[str] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        from urllib.parse import parse_qs
+
+        method = parse_qs(request.content.decode())["method"][0]
+        attempts.append(method)
+        if len(attempts) == 1:
+            raise httpx.ReadTimeout("slow", request=request)
+        return httpx.Response(200, json={"status": "SUCCESS", "invoice_id": 77})
+
+    confirms: list[int] = []
+    client = BaseLinkerClient(TOKEN, "http://bl.test/connector.php", transport=httpx.MockTransport(handler),
+                              sleep=lambda s: None)
+    body = client.call("addInvoice", {"order_id": 1, "series_id": 1},
+                       confirm=lambda: confirms.append(1) or None)
+    assert body["invoice_id"] == 77 and confirms == [1] and attempts == ["addInvoice", "addInvoice"]
+    # a connection that never opened is retried without asking (the call surely did not happen)
+
+    def refused(request: httpx.Request) -> httpx.Response:
+        raise httpx.ConnectError("refused", request=request)
+
+    client = BaseLinkerClient(TOKEN, "http://bl.test/connector.php", transport=httpx.MockTransport(refused),
+                              sleep=lambda s: None, max_retries=2)
+    with pytest.raises(RetriableError) as info:
+        client.call("addInvoice", {"order_id": 1}, confirm=lambda: pytest.fail("no confirm for unsent calls"))
+    assert client.calls == 3 and "cannot connect" in info.value.message
+
+
+def test_unexpected_http_status_names_the_url():
+    import httpx
+
+    from sellintegro_core.errors import SourceConnectionError
+
+    client = BaseLinkerClient(TOKEN, "http://bl.test/wrong.php",
+                              transport=httpx.MockTransport(lambda r: httpx.Response(404, text="nope")))
+    with pytest.raises(SourceConnectionError) as info:
+        client.call("getOrders")
+    assert "404" in info.value.message and "sink.url" in info.value.message
