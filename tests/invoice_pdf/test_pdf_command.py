@@ -18,7 +18,8 @@ def flat(text: str) -> str:
     return " ".join(text.split())
 
 
-def write_scenario(folder: Path, documents: list[SalesDocument], *, renderer: str = "", rule: str = "") -> Path:
+def write_scenario(folder: Path, documents: list[SalesDocument], *, renderer: str = "", rule: str = "",
+                   tables: str = "") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "docs.jsonl").write_text("\n".join(d.model_dump_json() for d in documents) + "\n", encoding="utf-8")
     path = folder / "shop.toml"
@@ -44,6 +45,7 @@ foreign_buyer_template = "en"
 [renderer]
 plugin = "html_pdf"
 {renderer}
+{tables}
 ''', encoding="utf-8")
     return path
 
@@ -146,3 +148,35 @@ def test_plugin_import_stays_light() -> None:
             "print(heavy); sys.exit(1 if heavy else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_a_run_renders_the_pdfs_through_the_engine(tmp_path: Path) -> None:
+    """`sellintegro run` with the JSONL sink: the engine asks the html_pdf renderer for each attached PDF."""
+    from datetime import datetime
+
+    from sellintegro_core.models import Order
+
+    fs, pa = make_fs(), make_pa()
+    pending = make_fs(number="FS 15/2026", doc_id="1015")
+    pending.ksef = KsefInfo(state="online_pending", hash=V6_HEX)
+    pending.order_ref = pending.order_ref.model_copy(update={"value": "7654321"})
+    shop = write_scenario(tmp_path / "run", [fs, pa, pending], rule='wait_for_ksef = "all"',
+                          tables='[window]\nbefore_setup = "include"')
+    placed = datetime.fromisoformat("2026-04-15T09:00:00+02:00")
+    orders = [Order(id=ref, status_id="1", status_name="Nowe", date_add=placed)
+              for ref in ("1234567", "2233445", "7654321")]
+    (shop.parent / "orders.jsonl").write_text("\n".join(o.model_dump_json() for o in orders) + "\n",
+                                              encoding="utf-8")
+    result = run_cli("run", str(shop), "--json", "--no-progress",
+                     env={"SELLINTEGRO_NOW": "2026-04-17T12:00:00+02:00"})
+    assert result.returncode in (0, 1), result.stderr
+    import json
+
+    recorded = [json.loads(line) for line in (shop.parent / "actions.jsonl").read_text(encoding="utf-8").splitlines()]
+    attached = {r["action"]["document_number"]: r for r in recorded if r["action"]["type"] == "attach"}
+    assert set(attached) == {"FS 12/2026", "PA 55/2026", "FS 15/2026"}
+    assert attached["FS 12/2026"]["action"]["ksef_label"] == "number"
+    assert attached["PA 55/2026"]["action"]["ksef_label"] is None
+    # issued 2026-04-15, no KSeF number 24 h later: the rule sends it with OFFLINE and the renderer draws it
+    assert attached["FS 15/2026"]["action"]["ksef_label"] == "offline"
+    assert all(r["file_bytes"] > 10_000 for r in attached.values())
