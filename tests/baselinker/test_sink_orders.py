@@ -128,3 +128,13 @@ def test_references_by_shop_and_external_id(server):
 def test_unknown_reference_yields_nothing(server):
     sink = make_sink(server.url)
     assert list(sink.fetch_orders(OrderQuery(refs=["999999999", "x"]))) == []
+
+
+def test_scan_of_all_statuses_needs_no_status_list(server):
+    """A second run with nothing new but a window scan (no_document) costs only the getOrders pages."""
+    ids = seed(server, [(1, T + n) for n in range(250)])
+    sink = make_sink(server.url)
+    orders = list(sink.fetch_orders(OrderQuery(date_from=at(T - 3600))))
+    assert sorted(int(o.id) for o in orders) == ids
+    assert sink.method_calls == {"getOrders": 3}                  # ceil(250 / 100), no getOrderStatusList
+    assert all(o.status_id == "1001" for o in orders)

@@ -55,6 +55,11 @@ class Lookups:
         self._fields: list[ApiExtraField] | None = None
 
     # ------------------------------------------------------------------ raw lists
+    @property
+    def has_statuses(self) -> bool:
+        """True when the status list was already read in this run (names are then free)."""
+        return self._statuses is not None
+
     def statuses(self) -> list[ApiStatus]:
         if self._statuses is None:
             self._statuses = parse_statuses(self.client.call("getOrderStatusList"))

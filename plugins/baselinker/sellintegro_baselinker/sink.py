@@ -108,13 +108,17 @@ class BaseLinkerSink:
                     status_id = next(iter(wanted_statuses))
             raws = self.reader.scan(query.date_from, status_id=status_id, include_unconfirmed=unconfirmed)
         date_to = to_unix(query.date_to)
+        # Status names cost a getOrderStatusList call: made for referenced orders (the rule may select by
+        # name) and for scans by status; a scan of all statuses gives ids only unless the list is known anyway.
+        names = query.refs is not None or wanted_statuses is not None
         for raw in raws:
             if date_to is not None and raw.date_add > date_to:
                 continue
             if wanted_statuses is not None and raw.order_status_id not in wanted_statuses:
                 continue
             self._order_dates[raw.order_id] = raw.date_add
-            yield to_order(raw, self.timezone, self.lookups.status_name(raw.order_status_id))
+            name = self.lookups.status_name(raw.order_status_id) if names or self.lookups.has_statuses else ""
+            yield to_order(raw, self.timezone, name)
 
     # ------------------------------------------------------------------ actions
     def apply(self, action: Any, context: ApplyContext) -> ActionResult:
