@@ -102,6 +102,14 @@ class InvoicePdfRule:
 
     # ---------------------------------------------------------------- protocol
 
+    def referenced_statuses(self) -> list[str]:
+        """Every status this rule names (to scan or to set), for `sellintegro check` to look up in the sink."""
+        names = [] if self.config.statuses == "all" else [str(s) for s in self.config.statuses]
+        for change in (self.config.on_success, self.config.on_failure, self.config.no_document):
+            if change is not None and str(change.status) not in names:
+                names.append(str(change.status))
+        return names
+
     def scan(self) -> OrderScan:
         """Scan every order in the window (in the chosen statuses) only when ``no_document`` needs them."""
         statuses = None if self.config.statuses == "all" else list(self.config.statuses)
