@@ -54,7 +54,10 @@ def outcome_table_rows(report: RunReport) -> list[tuple[str, str, str, str, str,
         if row.action.startswith(("status", "field")):
             changes.append(row)
             continue
-        cells = [row.order_id or "—", row.document, row.action, row.outcome, "", row.message]
+        message = row.message
+        if row.document and message.startswith(row.document + ": "):
+            message = message[len(row.document) + 2:]
+        cells = [row.order_id or "—", row.document, row.action, row.outcome, "", message]
         rows.append(cells)
         first_row.setdefault(row.order_id, cells)
     for row in changes:
@@ -65,6 +68,7 @@ def outcome_table_rows(report: RunReport) -> list[tuple[str, str, str, str, str,
             rows.append(cells)
             first_row[row.order_id] = cells
         cells[4] = f"{cells[4]}; {text}" if cells[4] else text
+    rows.sort(key=lambda r: r[0] == "—")  # documents without an order last; otherwise in processing order
     return [tuple(r) for r in rows]  # type: ignore[misc]
 
 
