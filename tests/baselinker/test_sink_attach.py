@@ -274,3 +274,38 @@ def test_missing_invoice_series_is_a_config_error(emulator):
     with pytest.raises(ConfigError) as info:
         sink.apply(attach(order_id, "FS 31/2026"), ctx())
     assert "invoice_series" in str(info.value) and "KSeF" in str(info.value)
+
+
+def test_recorded_placeholder_deleted_in_baselinker_gets_a_new_invoice(emulator):
+    emu = emulator.emulator
+    (order_id,) = new_orders(emulator)
+    steps = MemoryStepLog()
+    steps.record("intent", {"series_id": 1})
+    steps.record("placeholder", {"invoice_id": 987654})          # e.g. the user deleted it in the panel
+    sink = make_sink(emulator.url)
+    fetched(sink, [order_id])
+    result = sink.apply(attach(order_id, "FS 40/2026"), ctx(steps))
+    assert result.outcome == "done", result.message
+    (invoice,) = emu.invoices(order_id)
+    assert invoice["external_invoice_number"] == "FS 40/2026" and steps.get("file")["id"] == invoice["invoice_id"]
+
+
+def test_ksef_field_written_on_rerun_when_a_crash_came_after_the_file(emulator):
+    from sellintegro_core.models import KsefInfo
+
+    emu = emulator.emulator
+    emu.apply_seed({"extra_fields": [{"extra_field_id": 5, "name": "KSeF", "editor_type": "text"}]})
+    (order_id,) = new_orders(emulator)
+
+    class Doc:
+        ksef = KsefInfo(state="numbered", number="5265877635-20250826-0100001AF629-AF")
+
+    steps = MemoryStepLog()
+    with pytest.raises(Crash):
+        make_sink(emulator.url, ksef_number_field="KSeF").apply(
+            attach(order_id, "FS 41/2026"), ctx(CrashingSteps(steps, crash_on="ksef_field"), document=Doc()))
+    steps.steps.pop("ksef_field", None)
+    sink = make_sink(emulator.url, ksef_number_field="KSeF")
+    assert sink.apply(attach(order_id, "FS 41/2026"), ctx(steps, document=Doc())).outcome == "already_done"
+    assert steps.get("ksef_field") and "addOrderInvoiceFile" not in sink.method_calls
+    assert len(emu.invoices(order_id)) == 1

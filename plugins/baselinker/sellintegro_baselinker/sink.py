@@ -304,7 +304,8 @@ class BaseLinkerSink:
         order_id = self._order_id(action)
         filed = steps.get("file")
         if filed:
-            return _result(action, "already_done", f"{number} is already on the order", **filed)
+            message = self._ksef_field(action, context, order_id)  # a crash may have come between the two
+            return _result(action, "already_done", message or f"{number} is already on the order", **filed)
         data = self._render(context, number)
         for _ in range(2):  # a second round only when the recorded placeholder vanished from BaseLinker
             invoice_id = self._placeholder(steps)
@@ -317,6 +318,7 @@ class BaseLinkerSink:
             if uploaded:
                 break
             steps.record("placeholder", {"id": None, "lost": invoice_id})
+            self.index.forget(order_id, invoice_id)
         else:
             raise DocumentError(f"{number}: the BaseLinker invoice for order {order_id} disappeared twice while "
                                 "attaching; run again", code="placeholder_lost")
