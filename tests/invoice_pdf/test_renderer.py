@@ -429,3 +429,11 @@ def test_amount_in_words_helper() -> None:
     assert words(Decimal("22.50")) == "dwadzieścia dwa złote pięćdziesiąt groszy"
     assert words(Decimal("-117.72")) == "minus sto siedemnaście złotych siedemdziesiąt dwa grosze"
     assert amount(Decimal("1234567.5")).replace("\u00a0", " ") == "1 234 567,50"
+
+
+def test_text_from_the_database_is_printed_literally(renderer: HtmlPdfRenderer) -> None:
+    doc = make_fs(lines=[make_line(1, 'Kabel <b>HDMI</b> & "USB" {{ 7*7 }}', "1", "10.00", "23")])
+    doc.remarks = "<script>alert(1)</script> 50% taniej & szybciej"
+    text = flat(pdf_text(renderer.render(doc)))
+    assert 'Kabel <b>HDMI</b> & "USB" {{ 7*7 }}' in text
+    assert "<script>alert(1)</script> 50% taniej & szybciej" in text
