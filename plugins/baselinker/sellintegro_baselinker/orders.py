@@ -8,7 +8,7 @@
 * **By order id**: one ``getOrders {order_id}`` per id when that is cheaper, or pages of 100 from
   ``id_from`` when the ids are dense enough -- decided adaptively from the id span one page covered (a page
   is chosen only when it is expected to answer at least two of the wanted ids, so it never costs more than
-  single calls).
+  single calls). An id no page returned is checked with a single call before it is reported missing.
 * **By shop_order_id / external_order_id**: ``filter_shop_order_id`` / ``filter_external_order_id``, one call
   per reference.
 """
@@ -146,12 +146,17 @@ class OrderReader:
 
     # ------------------------------------------------------------------ by reference
     def by_order_ids(self, ids: Iterable[int], *, include_unconfirmed: bool = False) -> Iterator[ApiOrder]:
-        """The orders with these ids that exist (ascending), choosing pages or single calls adaptively."""
+        """The orders with these ids that exist, choosing pages or single calls adaptively.
+
+        An id a page suggests does not exist is confirmed with a single call at the end (BaseLinker does not
+        document the order of an ``id_from`` answer, so a page alone never declares an order missing).
+        """
         wanted = sorted(set(ids))
         extra: dict[str, Any] = {}
         if include_unconfirmed or self.include_unconfirmed:
             extra["get_unconfirmed_orders"] = True
         span: float | None = None       # ids covered by one full page, learnt from the last full page
+        absent: list[int] = []
         i = 0
         while i < len(wanted):
             current = wanted[i]
@@ -159,29 +164,34 @@ class OrderReader:
             use_page = remaining >= 2 and (
                 span is None or bisect.bisect_left(wanted, current + span) - i >= 2)
             if not use_page:
-                found = self._get({**extra, "order_id": current})
-                self.singles += 1
-                for order in found:
-                    if order.order_id == current:
-                        yield order
-                        break
+                yield from self._single(current, extra)
                 i += 1
                 continue
             page = self._get({**extra, "id_from": current})
             self.pages += 1
             by_id = {o.order_id: o for o in page}
             if len(page) < PAGE:
-                for wid in wanted[i:]:
-                    if wid in by_id:
-                        yield by_id[wid]
-                return
-            top = max(by_id)
-            span = max(top - current + 1, PAGE)
-            j = bisect.bisect_right(wanted, top)
+                j = len(wanted)
+            else:
+                top = max(by_id)
+                span = max(top - current + 1, PAGE)
+                j = bisect.bisect_right(wanted, top)
             for wid in wanted[i:j]:
                 if wid in by_id:
                     yield by_id[wid]
+                else:
+                    absent.append(wid)
             i = j
+        for wid in absent:
+            yield from self._single(wid, extra)
+
+    def _single(self, order_id: int, extra: dict[str, Any]) -> Iterator[ApiOrder]:
+        found = self._get({**extra, "order_id": order_id})
+        self.singles += 1
+        for order in found:
+            if order.order_id == order_id:
+                yield order
+                return
 
     def by_filter(self, key: str, values: Iterable[str], *,
                   include_unconfirmed: bool = False) -> Iterator[ApiOrder]:
