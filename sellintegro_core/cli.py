@@ -290,6 +290,8 @@ def _print_error(exc: SellintegroError) -> None:
     if isinstance(exc, ConfigError) and exc.errors:
         print(f"error: {exc.message}", file=sys.stderr)
         for path, message in exc.errors:
+            if not path and message == exc.message:
+                continue  # already the headline
             print(f"  {path}: {message}" if path else f"  {message}", file=sys.stderr)
     else:
         print(f"error: {exc.message}", file=sys.stderr)

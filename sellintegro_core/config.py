@@ -20,6 +20,7 @@ from .components import Limits
 from .errors import ConfigError
 
 WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 SCHEDULE_EARLIEST = 60        # 1:00
 SCHEDULE_LATEST = 23 * 60     # 23:00
@@ -93,6 +94,14 @@ class ScenarioModel(_Strict):
     sink: ComponentSection
     rule: ComponentSection
     renderer: ComponentSection | None = None
+
+    @field_validator("name", mode="before")
+    @classmethod
+    def _name(cls, value: Any) -> Any:
+        if isinstance(value, str) and not NAME_RE.match(value):
+            raise ValueError(f"{value!r} is not a scenario name: use 1-64 letters, digits, '.', '_' or '-', "
+                             "starting with a letter or digit (e.g. \"sklep-allegro\")")
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -99,8 +99,9 @@ class SqliteLedger:
                     side = Path(str(self.path) + extra)
                     if side.exists():
                         os.chmod(side, 0o600)
-        except sqlite3.Error as exc:
-            raise ConfigError(f"state.url: cannot open the ledger {self.path}: {exc}; check the path and "
+        except (sqlite3.Error, OSError) as exc:
+            reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else exc
+            raise ConfigError(f"state.url: cannot open the ledger {self.path}: {reason}; check the path and "
                               "that the folder is writable") from exc
         self._db.row_factory = sqlite3.Row
 
