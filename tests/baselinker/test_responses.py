@@ -11,6 +11,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from sellintegro_baselinker.orders import to_order
 from sellintegro_baselinker.responses import (
@@ -111,3 +113,24 @@ def test_php_escapes_and_unicode():
 def test_missing_or_odd_containers_are_empty(body):
     assert parse_orders(body) == []
     assert parse_receipt(body) is None
+
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                    max_leaves=12)
+FIELDS = ["order_id", "invoice_id", "receipt_id", "id", "name", "type", "date_add", "date_confirmed", "confirmed",
+          "want_invoice", "custom_extra_fields", "products", "options", "extra_field_id", "external_invoice_number",
+          "external_receipt_number", "correcting_to_invoice_id", "order_status_id", "log_id", "price_brutto"]
+ITEM = st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=8)
+
+
+@settings(max_examples=100, deadline=None)
+@given(items=st.lists(ITEM, max_size=3) | st.dictionaries(st.text(max_size=4), ITEM, max_size=3) | JSON)
+def test_fuzzed_answers_never_crash_the_parsers(items):
+    """Whatever types BaseLinker answers with, parsing gives models (or nothing), never an exception."""
+    for key, parse in (("orders", parse_orders), ("statuses", parse_statuses), ("series", parse_series),
+                       ("extra_fields", parse_extra_fields), ("invoices", parse_invoices), ("logs", parse_journal)):
+        assert isinstance(parse({key: items}), list)
+    body = items if isinstance(items, dict) else {"receipt": items}
+    parse_receipt(body)

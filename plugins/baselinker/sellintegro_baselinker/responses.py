@@ -8,9 +8,9 @@ ignore unknown fields, so a new field or type change on BaseLinker's side does n
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
-from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, field_validator
+from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
 
 def _to_int(value: Any) -> int:
@@ -63,6 +63,7 @@ def _to_str(value: Any) -> str:
 
 as_int = _to_int
 Int = Annotated[int, BeforeValidator(_to_int)]
+M = TypeVar("M", bound=BaseModel)
 Float = Annotated[float, BeforeValidator(_to_float)]
 Flag = Annotated[bool, BeforeValidator(_to_bool)]
 Text = Annotated[str, BeforeValidator(_to_str)]
@@ -150,6 +151,13 @@ class ApiExtraField(_Lenient):
     editor_type: Text = ""
     options: list[Any] = Field(default_factory=list)
 
+    @field_validator("options", mode="before")
+    @classmethod
+    def _options(cls, value: Any) -> Any:
+        if isinstance(value, dict):
+            return list(value.values())
+        return value if isinstance(value, list) else []
+
 
 class ApiInvoice(_Lenient):
     """One invoice or correction of ``getInvoices`` (§6.10)."""
@@ -192,16 +200,27 @@ class ApiJournalEntry(_Lenient):
     date: Int = 0
 
 
+def _valid(model: type[M], items: list[dict[str, Any]]) -> list[M]:
+    """The entries that make sense (an entry without its id is dropped rather than stopping the run)."""
+    out = []
+    for item in items:
+        try:
+            out.append(model.model_validate(item))
+        except ValidationError:
+            continue
+    return out
+
+
 def parse_orders(body: dict[str, Any]) -> list[ApiOrder]:
-    return [ApiOrder.model_validate(o) for o in _items(body.get("orders"))]
+    return [o for o in _valid(ApiOrder, _items(body.get("orders"))) if o.order_id > 0]
 
 
 def parse_statuses(body: dict[str, Any]) -> list[ApiStatus]:
-    return [ApiStatus.model_validate(s) for s in _items(body.get("statuses"))]
+    return _valid(ApiStatus, _items(body.get("statuses")))
 
 
 def parse_series(body: dict[str, Any]) -> list[ApiSeries]:
-    return [ApiSeries.model_validate(s) for s in _items(body.get("series"))]
+    return _valid(ApiSeries, _items(body.get("series")))
 
 
 def parse_extra_fields(body: dict[str, Any]) -> list[ApiExtraField]:
@@ -213,26 +232,27 @@ def parse_extra_fields(body: dict[str, Any]) -> list[ApiExtraField]:
             if isinstance(item, dict):
                 data = dict(item)
                 data.setdefault("extra_field_id", key)
-                out.append(ApiExtraField.model_validate(data))
+                out.extend(_valid(ApiExtraField, [data]))
     else:
-        out = [ApiExtraField.model_validate(x) for x in _items(raw)]
+        out = _valid(ApiExtraField, _items(raw))
     return out
 
 
 def parse_invoices(body: dict[str, Any]) -> list[ApiInvoice]:
-    return [ApiInvoice.model_validate(i) for i in _items(body.get("invoices"))]
+    return [i for i in _valid(ApiInvoice, _items(body.get("invoices"))) if i.invoice_id > 0]
 
 
 def parse_receipt(body: dict[str, Any]) -> ApiReceipt | None:
     """The receipt of a ``getReceipt`` answer, or None when the answer carries none."""
     data = body.get("receipt") if isinstance(body.get("receipt"), dict) else body
-    if not data or _to_int(data.get("receipt_id")) == 0:
+    if not isinstance(data, dict) or _to_int(data.get("receipt_id")) == 0:
         return None
-    return ApiReceipt.model_validate(data)
+    found = _valid(ApiReceipt, [data])
+    return found[0] if found else None
 
 
 def parse_journal(body: dict[str, Any]) -> list[ApiJournalEntry]:
-    return [ApiJournalEntry.model_validate(e) for e in _items(body.get("logs"))]
+    return _valid(ApiJournalEntry, _items(body.get("logs")))
 
 
 def _items(value: Any) -> list[dict[str, Any]]:
