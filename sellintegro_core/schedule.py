@@ -15,7 +15,7 @@ from typing import IO, Any
 from zoneinfo import ZoneInfo
 
 from .config import WEEKDAYS, ScheduleConfig
-from .errors import RetriableError
+from .errors import ConfigError, RetriableError
 
 MAX_DAYS_AHEAD = 8
 
@@ -67,8 +67,12 @@ class ScenarioLock:
         self._handle: IO[Any] | None = None
 
     def acquire(self) -> bool:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        handle = open(self.path, "a+")  # noqa: SIM115 - kept open while the lock is held
+        try:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            handle = open(self.path, "a+")  # noqa: SIM115 - kept open while the lock is held
+        except OSError as exc:
+            raise ConfigError(f"state.url: cannot create the lock file {self.path}: {exc.strerror or exc}; "
+                              "check the path and that the folder is writable") from None
         try:
             if sys.platform == "win32":  # pragma: no cover
                 import msvcrt
