@@ -162,6 +162,17 @@ foreign_buyer_template = "en"
 
 # ------------------------------------------------------------------------------------------------ wrappers
 
+def rss_mb() -> float:
+    """Current resident set size of this process in MB (Linux /proc; 0 elsewhere)."""
+    try:
+        pages = int(Path("/proc/self/statm").read_text().split()[1])
+    except (OSError, ValueError, IndexError):
+        return 0.0
+    import os
+
+    return pages * os.sysconf("SC_PAGE_SIZE") / 2**20
+
+
 class Timers:
     """Wall-time accumulators of one run."""
 
@@ -171,6 +182,9 @@ class Timers:
         self.sink = Timer()
         self.rendered = 0          # real renders
         self.reused = 0            # sampled-out renders answered from the cache
+        self.documents = 0         # documents the source yielded
+        self.rss_before_read_mb = 0.0
+        self.rss_after_read_mb = 0.0
 
     @property
     def http(self) -> float:
@@ -183,6 +197,7 @@ class TimedSource:
         self._inner, self._t = inner, timers
 
     def read(self, window: Any) -> Iterator[Any]:
+        self._t.rss_before_read_mb = rss_mb()
         with self._t.sql:
             iterator = iter(self._inner.read(window))
         while True:
@@ -190,7 +205,9 @@ class TimedSource:
                 try:
                     item = next(iterator)
                 except StopIteration:
+                    self._t.rss_after_read_mb = rss_mb()
                     return
+            self._t.documents += 1
             yield item
 
     def __getattr__(self, name: str) -> Any:
