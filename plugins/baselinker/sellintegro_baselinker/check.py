@@ -1,0 +1,71 @@
+"""``sellintegro check`` lines of the ``baselinker`` sink: token, series, KSeF field, statuses."""
+
+from __future__ import annotations
+
+from sellintegro_core.components import CheckItem
+from sellintegro_core.errors import AuthError, ConfigError, RetriableError, SellintegroError, SourceConnectionError
+
+from .client import ApiRejected
+from .config import BaseLinkerConfig
+from .lookups import Lookups
+
+
+class SinkChecks:
+    """The checks (a mixin of :class:`~sellintegro_baselinker.sink.BaseLinkerSink`)."""
+
+    config: BaseLinkerConfig
+    lookups: Lookups
+
+    def check(self) -> list[CheckItem]:
+        """``sellintegro check``: token valid, configured series and field exist."""
+        items: list[CheckItem] = []
+        try:
+            statuses = self.lookups.statuses()
+        except AuthError as exc:
+            return [CheckItem("BaseLinker token", False, exc.message)]
+        except (SourceConnectionError, RetriableError, ConfigError, ApiRejected) as exc:
+            return [CheckItem("BaseLinker reachable", False, exc.message)]
+        items.append(CheckItem("BaseLinker token", True, f"{self.config.url} ({len(statuses)} order statuses)"))
+        for kind in ("invoice", "receipt", "correction"):
+            value = getattr(self.config, f"{kind}_series")
+            if value is None:
+                detail = ("not set: invoices cannot be attached" if kind == "invoice"
+                          else "not set: BaseLinker's default series is used")
+                items.append(CheckItem(f"{kind} series", kind != "invoice", detail))
+                continue
+            try:
+                series_id = self.lookups.series_id(value, kind, f"{kind}_series")
+                known = {s.id: s for s in self.lookups.series()}
+                if series_id in known:
+                    series = known[series_id]
+                    ok = series.type.upper() == kind.upper()
+                    detail = f"{series.name!r} ({series_id}, {series.type})" + (
+                        "" if ok else f": not a {kind.upper()} series")
+                else:
+                    ok, detail = False, f"no series with id {series_id} on the account"
+                items.append(CheckItem(f"{kind} series", ok, detail))
+            except ConfigError as exc:
+                items.append(CheckItem(f"{kind} series", False, str(exc)))
+        if self.config.ksef_number_field is not None:
+            try:
+                kind, field_id = self.lookups.order_field(self.config.ksef_number_field, "sink.ksef_number_field")
+                ok = field_id is None or field_id in {f.extra_field_id for f in self.lookups.extra_fields()}
+                items.append(CheckItem("KSeF number field", ok, kind if field_id is None else
+                                       f"extra field {field_id}" if ok else f"no extra field with id {field_id}"))
+            except ConfigError as exc:
+                items.append(CheckItem("KSeF number field", False, str(exc)))
+        return items
+
+    def check_statuses(self, names: list[str]) -> list[CheckItem]:
+        """One line per status the rule names (resolved like the run does)."""
+        items = []
+        known = {s.id for s in self.lookups.statuses()}
+        for name in names:
+            try:
+                status_id = self.lookups.status_id(name)
+                ok = status_id in known
+                items.append(CheckItem(f"status {name!r}", ok, f"id {status_id}" if ok
+                                       else f"no status with id {status_id} on the account"))
+            except SellintegroError as exc:
+                items.append(CheckItem(f"status {name!r}", False, exc.message))
+        return items
