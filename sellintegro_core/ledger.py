@@ -88,7 +88,7 @@ class SqliteLedger:
                     self._db = sqlite3.connect(":memory:", check_same_thread=False)
                     self._db.executescript(SCHEMA)
             else:
-                self.path.parent.mkdir(parents=True, exist_ok=True)
+                self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 if not self.path.exists():
                     os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
                 self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)

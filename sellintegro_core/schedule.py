@@ -68,7 +68,7 @@ class ScenarioLock:
 
     def acquire(self) -> bool:
         try:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)  # the ledger lives here
             handle = open(self.path, "a+")  # noqa: SIM115 - kept open while the lock is held
         except OSError as exc:
             raise ConfigError(f"state.url: cannot create the lock file {self.path}: {exc.strerror or exc}; "
