@@ -63,7 +63,7 @@ class BaseLinkerConfig(BaseModel):
                              "minute per token, shared by every integration using it (60 leaves room for them)")
         return value
 
-    @field_validator("invoice_series", "receipt_series", "correction_series", "ksef_number_field")
+    @field_validator("invoice_series", "receipt_series", "correction_series", "ksef_number_field", mode="before")
     @classmethod
     def _name_or_id(cls, value: NameOrId | None) -> NameOrId | None:
         if isinstance(value, bool):
