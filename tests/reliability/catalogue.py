@@ -124,9 +124,7 @@ CATALOGUE: list[Case] = [
          ("sink.requests_per_minute", "between 1 and 100")),
     Case("sink_requests_per_minute_zero", "sink.requests_per_minute", 0, CONFIG, ("sink.requests_per_minute",)),
     Case("sink_invoice_series_empty", "sink.invoice_series", "", CONFIG, ("sink.invoice_series", "must not be empty")),
-    Case("sink_invoice_series_bool", "sink.invoice_series", True, CONFIG, ("sink.invoice_series", "name"),
-         bug="sellintegro_baselinker/config.py _name_or_id runs after pydantic turned true into 1, so "
-             "`invoice_series = true` is taken as series id 1 instead of being refused"),
+    Case("sink_invoice_series_bool", "sink.invoice_series", True, CONFIG, ("sink.invoice_series", "name")),
     Case("sink_receipt_series_negative", "sink.receipt_series", -3, CONFIG, ("sink.receipt_series", "positive")),
     Case("sink_ksef_field_empty", "sink.ksef_number_field", " ", CONFIG, ("sink.ksef_number_field",)),
     Case("sink_timeout_low", "sink.timeout", 0.1, CONFIG, ("sink.timeout", "between 1 and 600")),
