@@ -163,10 +163,27 @@ def corrected_fs() -> DocumentRef:
 
 
 def test_correction_waits_for_its_original() -> None:
+    fs, kfs = doc("FS", "1"), doc("KFS", "5", corrected=corrected_fs())
+    actions = rule().decide(order(), [fs, kfs], facts(), CTX)
+    skip = next(a for a in actions if a.document_id == "5")
+    assert skip.code == "waiting_for_original"
+    assert not skip.final and "FS 1/2026" in skip.reason
+
+
+def test_correction_whose_original_is_not_read_is_reported_once() -> None:
     kfs = doc("KFS", "5", corrected=corrected_fs())
     actions = rule().decide(order(), [kfs], facts(), CTX)
-    assert summary(actions) == [("skip", "5", "waiting_for_original")]
-    assert not actions[0].final and "FS 1/2026" in actions[0].reason
+    assert summary(actions) == [("skip", "5", "original_not_attached")]
+    assert actions[0].final and "FS 1/2026" in actions[0].reason and "by hand" in actions[0].reason
+    assert rule().pending([kfs], facts(), CTX)
+    reported = facts(skips=[f"skip:{order().id}:5:original_not_attached"])
+    assert not rule().pending([kfs], reported, CTX)  # no BaseLinker call every run for it
+
+
+def test_correction_with_waiting_original_does_not_fetch_the_order_by_itself() -> None:
+    fs, kfs = doc("FS", "1"), doc("KFS", "5", corrected=corrected_fs())
+    settled = facts(skips=[f"skip:{order().id}:1:kind_not_selected"])
+    assert not rule(documents=["KFS"]).pending([fs, kfs], settled, CTX)
 
 
 def test_correction_in_the_same_run_as_its_original_waits_for_the_next_run() -> None:

@@ -62,6 +62,7 @@ class _Verdict:
     ksef_label: Literal["number", "offline"] | None = None
     note: str = ""
     original_ready: bool = True      # corrections: the corrected document is attached (per the ledger)
+    original_present: bool = True    # corrections: the corrected document is among this order's documents
 
 
 def _sort_key(document: SalesDocument) -> tuple[Any, ...]:
@@ -125,6 +126,11 @@ class InvoicePdfRule:
                 continue
             if self._settled_by_final_skip(oid, verdict, facts):
                 continue
+            if verdict.kind == "attach" and not verdict.original_ready:
+                if verdict.original_present:
+                    continue  # its corrected document, in the same order, decides when there is work
+                if _skip_key(oid, verdict.document.id, "original_not_attached") in facts.skips:
+                    continue
             return True
         if self.config.on_success is not None and not facts.is_done(_status_key(oid, "success")) and \
                 _order_attach_keys(oid, facts.done):
@@ -151,6 +157,8 @@ class InvoicePdfRule:
             doc = verdict.document
             if verdict.kind == "done" or self._settled_by_final_skip(oid, verdict, facts):
                 continue
+            if self._waits_on_settled_original(oid, verdict, verdicts, facts):
+                continue  # reported when its invoice was held back; it moves when the invoice does
             if verdict.kind == "skip" and verdict.final:       # true whatever the order looks like
                 actions.append(self._skip(oid, doc, verdict.code, verdict.reason, final=True))
                 continue
@@ -214,10 +222,15 @@ class InvoicePdfRule:
         if verdict.target == "correction" and not verdict.original_ready:
             corrected = doc.corrected
             assert corrected is not None
-            if self._existing(order, corrected.number) is None:
+            if self._existing(order, corrected.number) is None and verdict.original_present:
                 return self._skip(oid, doc, "waiting_for_original",
                                   f"{doc.number} corrects {corrected.number}, which is not attached to the order "
                                   f"yet; the correction is sent after the corrected document")
+            if self._existing(order, corrected.number) is None:
+                return self._skip(oid, doc, "original_not_attached",
+                                  f"{doc.number} corrects {corrected.number}, which sellintegro has not attached "
+                                  f"to order {oid} and does not read in this window (issued earlier, or matched "
+                                  f"to another order); attach the correction by hand", final=True)
         if verdict.target in ("invoice", "receipt"):
             holder = taken.get(verdict.target)
             if holder is not None:
@@ -269,7 +282,7 @@ class InvoicePdfRule:
                                 f"{doc.number} was issued for receipt {numbers}, which is sent instead "
                                 f"(paragon_with_invoice = \"receipt\")", final=True)
 
-        original_ready = True
+        original_ready = original_present = True
         if doc.kind == "KFS":
             if doc.corrected is None or not (doc.corrected.id or doc.corrected.number):
                 return _Verdict(doc, "skip", "correction_without_original",
@@ -278,6 +291,7 @@ class InvoicePdfRule:
             original = doc.corrected.id
             original_ready = facts.is_done(_attach_key(oid, original)) or \
                 _skip_key(oid, original, "already_in_baselinker") in facts.skips
+            original_present = original in ids and original != doc.id
 
         ksef = ksef_verdict(doc, wait_for_ksef=cfg.wait_for_ksef, max_hours=cfg.ksef_wait_max_hours,
                             now=context.now, timezone=context.window.timezone)
@@ -286,7 +300,17 @@ class InvoicePdfRule:
             # order is looked at again) when the number arrives or the deadline passes.
             return _Verdict(doc, "skip", ksef.code, ksef.reason, final=True)
         return _Verdict(doc, "attach", target=TARGETS[doc.kind], ksef_label=ksef.label, note=ksef.note,
-                        original_ready=original_ready)
+                        original_ready=original_ready, original_present=original_present)
+
+    def _waits_on_settled_original(self, oid: str, verdict: _Verdict, verdicts: list[_Verdict],
+                                   facts: OrderFacts) -> bool:
+        """A correction whose invoice (in this order) is held back by a recorded final skip."""
+        if verdict.kind != "attach" or verdict.original_ready or not verdict.original_present:
+            return False
+        corrected = verdict.document.corrected
+        original = next((v for v in verdicts if corrected is not None and v.document.id == corrected.id), None)
+        return original is not None and original.kind != "done" and \
+            self._settled_by_final_skip(oid, original, facts)
 
     def _settled_by_final_skip(self, oid: str, verdict: _Verdict, facts: OrderFacts) -> bool:
         doc_id = verdict.document.id
