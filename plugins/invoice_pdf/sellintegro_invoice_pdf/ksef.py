@@ -17,6 +17,7 @@ from typing import Any, Literal
 from urllib.parse import urlsplit
 
 from sellintegro_core.errors import ConfigError, DocumentError
+from sellintegro_core.identifiers import crc8, make_ksef_number, nip_checksum_ok  # noqa: F401 - re-exported
 
 Environment = Literal["prod", "demo", "test"]
 
@@ -27,7 +28,6 @@ QR_HOSTS: dict[str, str] = {
 }
 """KOD I base addresses per environment (§1.2). Only ``prod`` has legal effect."""
 
-NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
 NIP_PATTERN = re.compile(r"[1-9]((\d[1-9])|([1-9]\d))\d{7}")      # FA(3) TNrNIP
 KSEF_NUMBER = re.compile(r"(\d{10})-(\d{8})-([0-9A-F]{12})-([0-9A-F]{2})")
 KSEF_LEGACY = re.compile(r"\d{10}-\d{8}-[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{2}")
@@ -40,14 +40,6 @@ OFFLINE = "OFFLINE"
 
 
 # ------------------------------------------------------------------------------------------------ NIP
-
-
-def nip_checksum_ok(nip: str) -> bool:
-    """True when the 10-digit ``nip`` has a valid check digit (weights 6 5 7 2 3 4 5 6 7, mod 11)."""
-    if not re.fullmatch(r"\d{10}", nip):
-        return False
-    total = sum(int(d) * w for d, w in zip(nip[:9], NIP_WEIGHTS, strict=True)) % 11
-    return total != 10 and total == int(nip[9])
 
 
 def normalize_nip(value: str | None, *, check: bool = True, what: str = "seller NIP") -> str:
@@ -73,22 +65,6 @@ def normalize_nip(value: str | None, *, check: bool = True, what: str = "seller 
 
 
 # ------------------------------------------------------------------------------------------------ KSeF number
-
-
-def crc8(data: bytes) -> int:
-    """CRC-8 as KSeF uses it: polynomial 0x07, init 0x00, MSB-first, no reflection, no final XOR."""
-    crc = 0
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
-    return crc
-
-
-def make_ksef_number(nip: str, yyyymmdd: str, technical: str) -> str:
-    """Build a 35-character KSeF number with its checksum (for tests and examples)."""
-    data = f"{nip}-{yyyymmdd}-{technical}"
-    return f"{data}-{crc8(data.encode('ascii')):02X}"
 
 
 def ksef_number_date(number: str) -> _dt.date:

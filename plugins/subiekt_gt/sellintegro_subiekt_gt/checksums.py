@@ -1,41 +1,17 @@
-"""Checksums the demo data must get right: Polish NIP and the KSeF number's CRC-8."""
+"""Checksums the demo data must get right: Polish NIP and the KSeF number's CRC-8 (shared with the core)."""
 
 from __future__ import annotations
 
 import re
 
-_NIP_WEIGHTS = (6, 5, 7, 2, 3, 4, 5, 6, 7)
-KSEF_NUMBER = re.compile(r"(\d{10})-(\d{8})-([0-9A-F]{12})-([0-9A-F]{2})")
+from sellintegro_core.identifiers import KSEF_NUMBER, crc8, make_ksef_number, nip_check_digit, nip_checksum_ok
 
-
-def nip_check_digit(first9: str) -> int | None:
-    """Check digit of a NIP from its first nine digits; None when no valid NIP starts with them."""
-    digit = sum(int(c) * w for c, w in zip(first9, _NIP_WEIGHTS, strict=True)) % 11
-    return None if digit == 10 else digit
+__all__ = ["KSEF_NUMBER", "crc8", "ksef_number_is_valid", "make_ksef_number", "nip_check_digit", "nip_is_valid"]
 
 
 def nip_is_valid(nip: str) -> bool:
     """True for a 10-digit NIP with a correct check digit (dashes, spaces and a ``PL`` prefix are ignored)."""
-    digits = re.sub(r"[\s-]", "", nip or "").upper().removeprefix("PL")
-    if not re.fullmatch(r"\d{10}", digits):
-        return False
-    return nip_check_digit(digits[:9]) == int(digits[9])
-
-
-def crc8(data: bytes) -> int:
-    """CRC-8 as KSeF uses it: polynomial 0x07, init 0x00, MSB-first, no reflection, no final XOR."""
-    crc = 0
-    for byte in data:
-        crc ^= byte
-        for _ in range(8):
-            crc = ((crc << 1) ^ 0x07) & 0xFF if crc & 0x80 else (crc << 1) & 0xFF
-    return crc
-
-
-def make_ksef_number(nip: str, yyyymmdd: str, technical12: str) -> str:
-    """A KSeF number ``NIP-YYYYMMDD-TECHNICAL-CRC`` with a valid checksum (demo data and tests)."""
-    data = f"{nip}-{yyyymmdd}-{technical12.upper()}"
-    return f"{data}-{crc8(data.encode('ascii')):02X}"
+    return nip_checksum_ok(re.sub(r"[\s-]", "", nip or "").upper().removeprefix("PL"))
 
 
 def ksef_number_is_valid(number: str) -> bool:
