@@ -186,29 +186,9 @@ class AttachFlows:
                        and not i.external_invoice_number]
             return {"invoice_id": min(i.invoice_id for i in unfiled)} if unfiled else None
 
-        try:
-            body = self.client.call("addInvoice", {"order_id": order_id, "series_id": series_id}, confirm=confirm)
-        except ApiRejected as exc:
-            # BaseLinker refuses a second invoice per order: see what the order has
-            normal = [i for i in self._invoices_of(order_id) if not i.is_correction]
-            decision = decide_existing(normal, number, order_id=order_id)
-            if decision is None:
-                raise DocumentError(f"{number}: BaseLinker refused to issue the placeholder invoice for order "
-                                    f"{order_id}: {exc.error_message}", code="baselinker_rejected") from None
-            if decision.outcome == "done":
-                return self._done(action, steps, decision.document_id, number,
-                                  f"{number} is already on BaseLinker invoice {decision.document_id}")
-            steps.record("placeholder", {"id": decision.document_id, "invoice_id": decision.document_id,
-                                         "reused": True})
-            return decision.document_id
-        invoice_id = as_int(body.get("invoice_id"))
-        if not invoice_id:  # SUCCESS without the id: find the invoice it created
-            invoice_id = int((confirm() or {}).get("invoice_id") or 0)
-            if not invoice_id:
-                raise RetriableError(f"{number}: BaseLinker accepted addInvoice for order {order_id} but did not say "
-                                     "which invoice it created; run again")
-        steps.record("placeholder", {"id": invoice_id, "invoice_id": invoice_id, "created": True})
-        return invoice_id
+        return self._add_placeholder(action, order_id, number, steps, what="invoice", method="addInvoice",
+                                     params={"order_id": order_id, "series_id": series_id}, confirm=confirm,
+                                     existing=lambda: [i for i in self._invoices_of(order_id) if not i.is_correction])
 
     def _upload_invoice(self, order_id: int, invoice_id: int, number: str, data: str) -> bool:
         """Put the file and number on the invoice; False when the invoice no longer exists."""
@@ -308,27 +288,35 @@ class AttachFlows:
             unfiled = [r for r in self._receipt_of(order_id) if not r.external_receipt_number]
             return {"receipt_id": unfiled[0].receipt_id} if unfiled else None
 
+        return self._add_placeholder(action, order_id, number, steps, what="receipt", method="addReceipt",
+                                     params=params, confirm=confirm, existing=lambda: self._receipt_of(order_id))
+
+    def _add_placeholder(self, action: AttachDocument, order_id: int, number: str, steps: Any, *, what: str,
+                         method: str, params: dict[str, Any], confirm: Any, existing: Any) -> int | ActionResult:
+        """Issue the BaseLinker invoice/receipt the file goes on; if BaseLinker refuses (it keeps one per
+        order), reuse the one the order has, or report the document as already there."""
+        id_field = f"{what}_id"
         try:
-            body = self.client.call("addReceipt", params, confirm=confirm)
+            body = self.client.call(method, params, confirm=confirm)
         except ApiRejected as exc:
-            decision = decide_existing(self._receipt_of(order_id), number, order_id=order_id, what="receipt")
+            decision = decide_existing(existing(), number, order_id=order_id, what=what)
             if decision is None:
-                raise DocumentError(f"{number}: BaseLinker refused to issue the placeholder receipt for order "
+                raise DocumentError(f"{number}: BaseLinker refused to issue the placeholder {what} for order "
                                     f"{order_id}: {exc.error_message}", code="baselinker_rejected") from None
             if decision.outcome == "done":
                 return self._done(action, steps, decision.document_id, number,
-                                  f"{number} is already on BaseLinker receipt {decision.document_id}")
-            steps.record("placeholder", {"id": decision.document_id, "receipt_id": decision.document_id,
+                                  f"{number} is already on BaseLinker {what} {decision.document_id}")
+            steps.record("placeholder", {"id": decision.document_id, id_field: decision.document_id,
                                          "reused": True})
             return decision.document_id
-        receipt_id = as_int(body.get("receipt_id"))
-        if not receipt_id:  # SUCCESS without the id: find the receipt it created
-            receipt_id = int((confirm() or {}).get("receipt_id") or 0)
-            if not receipt_id:
-                raise RetriableError(f"{number}: BaseLinker accepted addReceipt for order {order_id} but did not say "
-                                     "which receipt it created; run again")
-        steps.record("placeholder", {"id": receipt_id, "receipt_id": receipt_id, "created": True})
-        return receipt_id
+        created = as_int(body.get(id_field))
+        if not created:  # SUCCESS without the id: find the document it created
+            created = int((confirm() or {}).get(id_field) or 0)
+            if not created:
+                raise RetriableError(f"{number}: BaseLinker accepted {method} for order {order_id} but did not say "
+                                     f"which {what} it created; run again")
+        steps.record("placeholder", {"id": created, id_field: created, "created": True})
+        return created
 
     # ------------------------------------------------------------------ correction
     def _attach_correction(self, action: AttachDocument, context: ApplyContext) -> ActionResult:
