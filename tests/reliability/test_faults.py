@@ -9,7 +9,7 @@
   duplicate. A fault that persists: the run is deferred (exit 4) after bounded retries.
 
 The emulator runs with ``time_scale = 60`` (its minute lasts a second, a 2-minute block 2 s) and the sink with
-a 1-second rate window and a 1-second timeout, so the suite spends seconds, not minutes, waiting.
+a 1-second rate window and a 2-second timeout, so the suite spends seconds, not minutes, waiting.
 """
 
 from __future__ import annotations
@@ -44,12 +44,12 @@ from .stack import (
 
 MAX_RETRIES = 2
 FAULT_SEEDS = list(range(20)) if LONG else [1, 2, 3]
-RANDOM_FAULTS = "5xx=0.02,timeout=0.02,drop=0.02,malformed=0.02,block=0.02;delay=1.3;apply=random"
+RANDOM_FAULTS = "5xx=0.02,timeout=0.02,drop=0.02,malformed=0.02,block=0.02;delay=2.5;apply=random"
 
 
 def fault_scenario(url: str) -> dict[str, Any]:
     data = full_scenario(url, fast=True)
-    data["sink"].update({"timeout": 1.0, "max_retries": MAX_RETRIES, "retry_max_seconds": 8.0,
+    data["sink"].update({"timeout": 2.0, "max_retries": MAX_RETRIES, "retry_max_seconds": 10.0,
                          "rate_window_seconds": 1.0, "requests_per_minute": 50})
     return data
 
