@@ -256,12 +256,15 @@ def run(size: str = "full", workdir: Path | None = None) -> Result:
     waiting = {c: n for c, n in quiet_codes.items() if c != "unmatched"}
     result.add("run with nothing new, no_document off (both scenarios)", "0 calls", f"{second_plain} calls",
                ok3, "" if ok3 else (
-                   f"Calls: {_fmt_calls(quiet_plain + quiet_status)}. Cause: documents that still wait ("
-                   + ", ".join(f"{c} {n}" for c, n in waiting.items()) + ") keep their orders pending, so "
-                   "the engine reads those orders (and the sink the status list) in every run, although the "
-                   "rule can only skip them again: a correction whose invoice never gets attached (it waits "
-                   "for KSeF or is a draft) waits forever. Next step (invoice_pdf rule): report such orders "
-                   "as not pending while the ledger shows the original not attached, so no read is needed."))
+                   f"Calls: {_fmt_calls(quiet_plain + quiet_status)}. Cause: documents that wait ("
+                   + ", ".join(f"{c} {n}" for c, n in waiting.items()) + "). A correction waits for its "
+                   "corrected document, which is not attached yet: here invoices still waiting for their KSeF "
+                   "number (it never arrives in the benchmark, `SELLINTEGRO_NOW` is fixed). The waiting invoice "
+                   "itself costs no call, but the rule reports the correction's order as pending, so every "
+                   "run reads that order (getOrders) and the status list, only to skip the correction again. "
+                   "With nothing waiting the run makes no call. Next step (invoice_pdf rule): in `pending()`, "
+                   "treat a correction whose original is not attached (ledger facts) and not sendable now as "
+                   "not pending, as it already does for the waiting invoice."))
     nodoc = status.get("nodoc")
     if nodoc is not None:
         switch, calls3, again, calls4 = nodoc

@@ -167,12 +167,14 @@ def run(size: str = "full", workdir: Path | None = None) -> Result:
     other = data["wall"] - data["sql"] - data["render"] - data["http"]
     result.add("wall time of the run (with sampled rendering)", "— (reported)",
                f"{fmt(data['wall'], 0)} s (engine, ledger and the rest: {fmt(other, 0)} s)", None)
+    message = f" ({data['message']})" if data["message"] else ""
     result.details += [
-        f"Outcome: {data['outcome']} {data['message']}; attached {data['attached']} documents, set "
+        f"Outcome: {data['outcome']}{message}; attached {data['attached']} documents, set "
         f"{data['statuses']} statuses, {calls} BaseLinker calls "
         f"({', '.join(f'{k} {v}' for k, v in sorted(data['calls'].items(), key=lambda kv: -kv[1]))}). "
         f"CPU time of the run: {fmt(data['cpu'], 0)} s.",
         "",
+        f"HTTP: {fmt(data['http'] * 1000 / max(1, calls), 1)} ms per call on loopback. "
         f"HTTP time includes the emulator's own work (it parses each ~20-60 KB form body in Python); against "
         f"BaseLinker the network round trip replaces it, and the request limit dominates anyway: {calls} "
         f"calls need at least {fmt(calls / 100 / 60, 1)} hours at 100 calls/minute — a first run over a "
