@@ -57,7 +57,14 @@ def _met(value: bool | None) -> str:
     return {True: "yes", False: "**no**", None: "—"}[value]
 
 
-def render_markdown(results: list[Result], size: str, command: str, total: float) -> str:
+def load() -> str:
+    try:
+        return " / ".join(f"{x:.1f}" for x in os.getloadavg())
+    except OSError:
+        return "n/a"
+
+
+def render_markdown(results: list[Result], size: str, command: str, total: float, loads: tuple[str, str]) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [
         "# Benchmarks",
@@ -73,7 +80,8 @@ def render_markdown(results: list[Result], size: str, command: str, total: float
         "",
         f"* Machine: {machine()}. The machine was shared with other work, so wall times carry some noise;",
         "  CPU-time measurements (rendering) are less affected.",
-        f"* Run: {now}, size `{size}`, {total / 60:.1f} minutes in total.",
+        f"* Run: {now}, size `{size}`, {total / 60:.1f} minutes in total; load average (1/5/15 min) "
+        f"{loads[0]} at the start, {loads[1]} at the end.",
         "* `--quick` runs small sizes in well under a minute (a smoke run; its numbers are not comparable);",
         "  `--long` repeats the measurements more often. `--only NAME ...` runs some of them.",
         "",
@@ -123,6 +131,7 @@ def main(argv: list[str] | None = None) -> int:
     command = "python benchmarks/run.py" + {"quick": " --quick", "long": " --long", "full": ""}[size] + (
         f" --only {' '.join(args.only)}" if args.only else "")
     results: list[Result] = []
+    load_start = load()
     started = time.perf_counter()
     for name in names:
         module = importlib.import_module(f"benchmarks.{name}")
@@ -145,7 +154,7 @@ def main(argv: list[str] | None = None) -> int:
             print(f"   ERROR {result.error}", flush=True)
     total = time.perf_counter() - started
     output.parent.mkdir(parents=True, exist_ok=True)
-    output.write_text(render_markdown(results, size, command, total), encoding="utf-8")
+    output.write_text(render_markdown(results, size, command, total, (load_start, load())), encoding="utf-8")
     print(f"wrote {output}")
     return 1 if any(r.error for r in results) else 0
 
