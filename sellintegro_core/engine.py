@@ -7,6 +7,7 @@ neither the sink (no write calls) nor the ledger (opened read-only).
 from __future__ import annotations
 
 import threading
+import zlib
 from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
@@ -207,7 +208,9 @@ class Engine:
     # ---------------------------------------------------------------- the run
     def _run(self, source: Any, sink: Any, rule: Any, window: Any) -> None:
         context = RuleContext(now=window.end, window=window, scenario=self.name)
-        by_ref: dict[tuple[str, str], list[SalesDocument]] = defaultdict(list)
+        # Documents wait in a compact form (compressed JSON, ~1 KB instead of ~20 KB as objects) so that
+        # memory does not grow with the window: only one order's documents are objects at a time.
+        by_ref: dict[tuple[str, str], list[bytes]] = defaultdict(list)
         read = 0
         self.progress("read", 0, None)
         for document in source.read(window):
@@ -215,19 +218,19 @@ class Engine:
             if document.order_ref is None:
                 self._record_unmatched(document)
             else:
-                by_ref[(document.order_ref.key, document.order_ref.value)].append(document)
+                by_ref[(document.order_ref.key, document.order_ref.value)].append(_pack(document))
             if read % 200 == 0:
                 self.progress("read", read, None)
         self.progress("read", read, read)
 
         # Which referenced orders still need work (ledger facts only: no API call for settled orders).
-        pending: dict[tuple[str, str], list[SalesDocument]] = {}
+        pending: dict[tuple[str, str], list[bytes]] = {}
         settled: set[tuple[str, str]] = set()
-        for ref, docs in by_ref.items():
+        for ref, packed in by_ref.items():
             order_id = self.ledger.order_for_ref(self.name, ref[0], ref[1])
             facts = self.ledger.facts(self.name, order_id) if order_id else OrderFacts(order_id="")
-            if rule.pending(docs, facts, context):
-                pending[ref] = docs
+            if rule.pending(_unpack(packed), facts, context):
+                pending[ref] = packed
             else:
                 settled.add(ref)
         by_ref.clear()
@@ -254,15 +257,16 @@ class Engine:
             for key in keys:
                 ref = (key, order.ref_value(key))
                 if ref in pending:
-                    docs.extend(pending[ref])
+                    docs.extend(_unpack(pending[ref]))
                     seen.add(ref)
                     if key != "order_id" and not self.plan_only:
                         self.ledger.remember_ref(self.name, key, ref[1], order.id)
             self._handle_order(order, docs, rule, context)
             done += 1
             self.progress("orders", done, total)
-        for ref, docs in pending.items():
+        for ref, packed in pending.items():
             if ref not in seen:
+                docs = _unpack(packed)
                 order_id = self.ledger.order_for_ref(self.name, ref[0], ref[1]) or (
                     ref[1] if ref[0] == "order_id" else f"{ref[0]}={ref[1]}")
                 self._handle_order(None, docs, rule, context, order_id=order_id)
@@ -449,6 +453,14 @@ def _describe(action: Action) -> str:
     if isinstance(action, SetField):
         return f"field {action.field}"
     return f"skip ({action.code})"
+
+
+def _pack(document: SalesDocument) -> bytes:
+    return zlib.compress(document.model_dump_json().encode("utf-8"), 1)
+
+
+def _unpack(packed: list[bytes]) -> list[SalesDocument]:
+    return [SalesDocument.model_validate_json(zlib.decompress(blob)) for blob in packed]
 
 
 def _natural(value: str) -> tuple[int, str]:
