@@ -21,6 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sellintegro_core.errors import RetriableError
 from sellintegro_core.models import Order
 
 from .client import BaseLinkerClient
@@ -39,6 +40,15 @@ def to_unix(moment: Any) -> int | None:
     return int(moment)
 
 
+def _moment(value: int, zone: ZoneInfo, order_id: Any, field: str) -> datetime:
+    """A BaseLinker unix time as an aware datetime; an impossible value is a clear error, not a crash."""
+    try:
+        return datetime.fromtimestamp(value, zone)
+    except (OverflowError, OSError, ValueError):
+        raise RetriableError(f"BaseLinker returned order {order_id} with an impossible {field} ({value}); "
+                             "the run stops here and retries next time — check the order in the panel") from None
+
+
 def to_order(raw: ApiOrder, timezone: str, status_name: str = "") -> Order:
     """The core's :class:`Order` from a tolerant ``getOrders`` entry."""
     zone = ZoneInfo(timezone)
@@ -53,8 +63,9 @@ def to_order(raw: ApiOrder, timezone: str, status_name: str = "") -> Order:
         external_order_id=raw.external_order_id,
         status_id=str(raw.order_status_id) if raw.order_status_id else "",
         status_name=status_name,
-        date_add=datetime.fromtimestamp(raw.date_add, zone),
-        date_confirmed=datetime.fromtimestamp(raw.date_confirmed, zone) if raw.date_confirmed else None,
+        date_add=_moment(raw.date_add, zone, raw.order_id, "date_add"),
+        date_confirmed=_moment(raw.date_confirmed, zone, raw.order_id, "date_confirmed") if raw.date_confirmed
+        else None,
         confirmed=raw.confirmed,
         source=raw.order_source,
         want_invoice=raw.want_invoice,
