@@ -144,17 +144,14 @@ def run(size: str = "full", workdir: Path | None = None) -> Result:
     per_doc_kb = read_mb * 1024 / max(1, data["documents_read"])
     result.add("peak RSS of the run", f"< {TARGET_RSS_MB:g} MB", f"{fmt(rss_mb, 0)} MB", ok,
                "" if ok else (
-                   f"gap {fmt(rss_mb - TARGET_RSS_MB, 0)} MB. Cause: the engine (`Engine._run`) reads every "
-                   "document of the window and groups them by order before it asks the rule which orders are "
-                   f"pending, so all {data['documents_read']} SalesDocument objects (pydantic models with "
-                   f"Decimals, lines and parties) are alive at once: RSS grew by {fmt(read_mb, 0)} MB while "
-                   f"reading, about {fmt(per_doc_kb, 1)} KB per document, on top of "
-                   f"{fmt(data['rss_before_mb'], 0)} MB before reading (interpreter, imports, ledger). "
-                   "Next step (core engine): keep only "
-                   "(order ref, document id, kind, number, issue date) per document while reading, decide "
-                   "`pending` on the ledger facts, and re-read the full documents of the pending orders in "
-                   "batches of ~100 orders (or have the source yield documents grouped by order), so memory "
-                   "depends on the batch, not the window."))
+                   f"gap {fmt(rss_mb - TARGET_RSS_MB, 0)} MB. Reading the window added {fmt(read_mb, 0)} MB "
+                   f"(about {fmt(per_doc_kb, 1)} KB per document: the engine keeps waiting documents "
+                   f"compressed) on top of {fmt(data['rss_before_mb'], 0)} MB before reading, so the rest "
+                   "accrues while the run renders and sends. Cause: native memory of the PDF stack "
+                   "(WeasyPrint, Pango, HarfBuzz, fontTools, cairo) that glibc keeps while one process renders "
+                   "thousands of PDFs; tracemalloc sees only a small Python heap. Next step (invoice_pdf): "
+                   "render in a worker process recycled every few hundred PDFs (also the way to a "
+                   "render-ahead pool on both cores)."))
     result.add("RSS after / before reading the window", "— (reported)",
                f"{fmt(data['rss_after_read_mb'], 0)} MB / {fmt(data['rss_before_mb'], 0)} MB "
                f"({data['documents_read']} documents read)", None)
