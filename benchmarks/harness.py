@@ -108,55 +108,15 @@ def write_scenario(folder: Path, url: str, *, name: str = "bench", db: Path, on_
                    days_back: int = 14, before_setup_days: int = 7, wait_for_ksef: str = "b2b",
                    state: Path | None = None) -> Path:
     """The demo's scenario (`sellintegro demo`), pointing at ``url`` and ``db``, with the given knobs."""
+    from sellintegro_core.demo import scenario_text
+
     path = folder / f"{name}.toml"
-    success = '{ status = "Faktura wysłana" }' if on_success else '"keep"'
-    nodoc = '{ after_hours = 48, status = "Brak faktury" }' if no_document else '"off"'
     ledger = (state or folder / f"{name}-state.db").as_posix()
-    path.write_text(f'''name = "{name}"
-timezone = "Europe/Warsaw"
-
-[window]
-days_back = {days_back}
-before_setup = "include"
-before_setup_days = {before_setup_days}
-
-[state]
-url = "sqlite:///{ledger}"
-
-[source]
-plugin = "subiekt_gt"
-dsn = "sqlite:///{db.as_posix()}"
-document_types = ["FS", "PA", "KFS", "ZW", "FSd"]
-
-[source.match]
-field = "numer_oryginalny"
-pattern = "^B_(?P<ref>\\\\d+)$"
-via_order_document = true
-order_key = "order_id"
-
-[sink]
-plugin = "baselinker"
-token = {{ env = "{TOKEN_ENV}" }}
-url = "{url}"
-requests_per_minute = {requests_per_minute}
-rate_window_seconds = {window_seconds}
-invoice_series = "Subiekt"
-receipt_series = "Paragony Subiekt"
-correction_series = "Korekty Subiekt"
-
-[rule]
-plugin = "invoice_pdf"
-statuses = "all"
-on_success = {success}
-on_failure = {{ status = "Błąd faktury" }}
-no_document = {nodoc}
-documents = ["FS", "PA", "KFS", "ZW", "FSd"]
-paragon_with_invoice = "invoice"
-wait_for_ksef = "{wait_for_ksef}"
-ksef_wait_max_hours = 24
-template = "pl"
-foreign_buyer_template = "en"
-''', encoding="utf-8")
+    path.write_text(scenario_text(url, name=name, dsn=f"sqlite:///{db.as_posix()}", token_env=TOKEN_ENV,
+                                  days_back=days_back, before_setup_days=before_setup_days,
+                                  state_url=f"sqlite:///{ledger}", on_success=on_success, no_document=no_document,
+                                  requests_per_minute=requests_per_minute, rate_window_seconds=window_seconds,
+                                  wait_for_ksef=wait_for_ksef), encoding="utf-8")
     return path
 
 

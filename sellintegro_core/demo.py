@@ -117,25 +117,34 @@ class EmulatorProcess:
                 self.proc.wait(timeout=15)
 
 
-def _write_scenario(folder: Path, url: str) -> Path:
-    path = folder / "demo.toml"
-    path.write_text(f'''# The demo scenario written by `sellintegro demo` (you can run it again: sellintegro run {path})
-name = "demo"
+def scenario_text(url: str, *, name: str = "demo", dsn: str = "sqlite:///subiekt-demo.sqlite",
+                  token_env: str = TOKEN_ENV, days_back: int = 14, before_setup_days: int = 7,
+                  state_url: str | None = None, on_success: bool = True, no_document: bool = False,
+                  requests_per_minute: int = 100, rate_window_seconds: float | None = None,
+                  wait_for_ksef: str = "b2b") -> str:
+    """The demo's scenario (all five document kinds, B_<order id> in numer oryginału, the demo series and
+    statuses) pointing at ``url``; the benchmarks use the same one with other knobs."""
+    state = f'\n[state]\nurl = "{state_url}"\n' if state_url else ""
+    window = f"\nrate_window_seconds = {rate_window_seconds}" if rate_window_seconds is not None else ""
+    success = '{ status = "Faktura wysłana" }' if on_success else '"keep"'
+    nodoc = '\nno_document = { after_hours = 48, status = "Brak faktury" }' if no_document else ""
+    return f'''# The demo scenario written by `sellintegro demo` (run it again with `sellintegro run` on this file)
+name = "{name}"
 timezone = "Europe/Warsaw"
 
 [window]
-days_back = 14
+days_back = {days_back}
 before_setup = "include"      # the demo orders were placed before this scenario existed
-before_setup_days = 7
+before_setup_days = {before_setup_days}
 
 [schedule]
 mode = "auto"
 every_minutes = 5
 hours = "1:00-23:00"
-
+{state}
 [source]
 plugin = "subiekt_gt"
-dsn = "sqlite:///subiekt-demo.sqlite"
+dsn = "{dsn}"
 document_types = ["FS", "PA", "KFS", "ZW", "FSd"]
 
 [source.match]
@@ -146,9 +155,9 @@ order_key = "order_id"
 
 [sink]
 plugin = "baselinker"
-token = {{ env = "{TOKEN_ENV}" }}
+token = {{ env = "{token_env}" }}
 url = "{url}"
-requests_per_minute = 100
+requests_per_minute = {requests_per_minute}{window}
 invoice_series = "Subiekt"
 receipt_series = "Paragony Subiekt"
 correction_series = "Korekty Subiekt"
@@ -156,15 +165,20 @@ correction_series = "Korekty Subiekt"
 [rule]
 plugin = "invoice_pdf"
 statuses = "all"
-on_success = {{ status = "Faktura wysłana" }}
-on_failure = {{ status = "Błąd faktury" }}
+on_success = {success}
+on_failure = {{ status = "Błąd faktury" }}{nodoc}
 documents = ["FS", "PA", "KFS", "ZW", "FSd"]
 paragon_with_invoice = "invoice"
-wait_for_ksef = "b2b"
+wait_for_ksef = "{wait_for_ksef}"
 ksef_wait_max_hours = 24
 template = "pl"
 foreign_buyer_template = "en"
-''', encoding="utf-8")
+'''
+
+
+def _write_scenario(folder: Path, url: str) -> Path:
+    path = folder / "demo.toml"
+    path.write_text(scenario_text(url), encoding="utf-8")
     return path
 
 
