@@ -26,6 +26,19 @@ class StateStore(Protocol):
     def set_state(self, key: str, value: Any) -> None: ...
 
 
+class MemoryState:
+    """In-memory ``StateStore``: for components built without a ledger (unit tests, one-off tools)."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, Any] = {}
+
+    def get_state(self, key: str) -> Any | None:
+        return self.values.get(key)
+
+    def set_state(self, key: str, value: Any) -> None:
+        self.values[key] = value
+
+
 @dataclass
 class ComponentContext:
     """What a component factory gets besides its own config section."""

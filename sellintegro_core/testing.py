@@ -24,9 +24,12 @@ import pytest
 from pydantic import ValidationError
 
 from . import clock
-from .components import ApplyContext, ComponentContext, OrderQuery, RuleContext
+from .components import ApplyContext, ComponentContext, MemoryState, OrderQuery, RuleContext
 from .models import Action, Order, OrderFacts, SalesDocument, Window
 from .plugins import PluginHost
+
+__all__ = ["MemoryState", "MemoryStepLog", "RendererConformance", "RuleConformance", "SinkConformance",
+           "SourceConformance", "aware"]
 
 
 class MemoryStepLog:
@@ -40,19 +43,6 @@ class MemoryStepLog:
 
     def record(self, step: str, data: dict[str, Any] | None = None) -> None:
         self.steps[step] = data or {}
-
-
-class MemoryState:
-    """In-memory ``StateStore``."""
-
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-
-    def get_state(self, key: str) -> Any | None:
-        return self.values.get(key)
-
-    def set_state(self, key: str, value: Any) -> None:
-        self.values[key] = value
 
 
 class _Conformance:

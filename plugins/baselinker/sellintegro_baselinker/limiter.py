@@ -19,6 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from sellintegro_core.components import MemoryState
 from sellintegro_core.errors import RateLimitBlocked
 
 WARSAW = ZoneInfo("Europe/Warsaw")
@@ -52,17 +53,6 @@ def parse_block_until(message: str, now: datetime) -> datetime:
     return until
 
 
-class _MemoryState:
-    def __init__(self) -> None:
-        self.values: dict[str, Any] = {}
-
-    def get_state(self, key: str) -> Any | None:
-        return self.values.get(key)
-
-    def set_state(self, key: str, value: Any) -> None:
-        self.values[key] = value
-
-
 class CallLimiter:
     """Sliding-window limiter with persisted call times and block until-time.
 
@@ -76,7 +66,7 @@ class CallLimiter:
             raise ValueError("per_minute must be at least 1")
         self.per_minute = per_minute
         self.window = window + (WINDOW_MARGIN if window >= 10 else 0.0)
-        self.state = state if state is not None else _MemoryState()
+        self.state = state if state is not None else MemoryState()
         self.clock = clock
         self.sleep = sleep
         self.waited = 0.0          # seconds spent waiting for a free slot (for reports/benchmarks)
