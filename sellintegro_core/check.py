@@ -88,12 +88,13 @@ def run_checks(path: str | Path, *, host: Any) -> list[CheckItem]:
 
 
 def print_checks(items: list[CheckItem]) -> None:
-    from rich.console import Console
+    from .terminal import console as plain_console
+    from .terminal import plain, text
 
-    console = Console()
+    console = plain_console()
     for item in items:
-        mark = "[green]■[/green]" if item.ok else "[red]■[/red]"
-        state = "[green]ok[/green]" if item.ok else "[red]FAIL[/red]"
-        console.print(f"{mark} {item.name}: {state}" + (f" — {item.detail}" if item.detail else ""))
+        colour = "green" if item.ok else "red"
+        console.print(text("■", colour), plain(f"{item.name}:"), text("ok" if item.ok else "FAIL", colour),
+                      *(["—", plain(item.detail)] if item.detail else []))
     failed = sum(not item.ok for item in items)
     console.print("all checks passed" if not failed else f"{failed} check(s) failed")

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import signal
 import sys
 from collections.abc import Callable, Sequence
@@ -28,7 +27,16 @@ def _host(args: argparse.Namespace) -> Any:
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    from .terminal import json_text
+
+    print(json_text(data))
+
+
+def _echo(line: str) -> None:
+    """One line of ``schedule`` output; values from outside in it are plain text."""
+    from .terminal import plain
+
+    print(plain(line, keep_newlines=True), flush=True)
 
 
 # ---------------------------------------------------------------------------------------------- commands
@@ -42,18 +50,21 @@ def cmd_plugins(args: argparse.Namespace) -> int:
         _print_json({"plugins": [info.__dict__ for info in infos],
                      "failed": [f.__dict__ for f in host.failures]})
         return 0
-    from rich.console import Console
     from rich.table import Table
+
+    from .terminal import console as plain_console
+    from .terminal import plain, text
 
     table = Table(title="sellintegro plugins")
     for column in ("name", "version", "hooks", "components"):
         table.add_column(column)
     for info in infos:
-        table.add_row(info.name, info.version, "\n".join(info.hooks), "\n".join(info.components))
-    console = Console()
+        table.add_row(text(info.name), text(info.version), plain("\n".join(info.hooks), keep_newlines=True),
+                      plain("\n".join(info.components), keep_newlines=True))
+    console = plain_console()
     console.print(table)
     for failure in host.failures:
-        console.print(f"[red]failed to load[/red] {failure.name}: {failure.error}")
+        console.print(text("failed to load", "red"), plain(f"{failure.name}: {failure.error}"))
     return 0
 
 
@@ -65,7 +76,9 @@ def cmd_validate(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"valid": True, "scenario": scenario.name})
     else:
-        print(f"{args.scenario}: valid (scenario {scenario.name!r})")
+        from .terminal import plain
+
+        print(plain(f"{args.scenario}: valid (scenario {scenario.name!r})"))
     return 0
 
 
@@ -134,7 +147,7 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     previous = _install_stop_handlers(stop)
     try:
         schedule_loop([Path(p) for p in args.scenarios], host=_host(args), stop=stop, max_runs=args.max_runs,
-                      echo=lambda line: print(line, flush=True))
+                      echo=_echo)
     finally:
         _restore_handlers(previous)
     return 0
@@ -254,6 +267,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     strict = "--strict-plugins" in argv
     debug = "--debug" in argv
+    from .terminal import pipe_safe_streams
+
+    with pipe_safe_streams():  # `sellintegro plan --json | head`: the reader may go away; that is fine
+        return _main(argv, strict=strict, debug=debug)
+
+
+def _main(argv: list[str], *, strict: bool, debug: bool) -> int:
     try:
         from .plugins import get_host, report_failures
 
@@ -280,21 +300,26 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - last resort: a clear line instead of a traceback
         if debug:
             raise
-        print(f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        from .terminal import plain
+
+        print(f"error: unexpected {type(exc).__name__}: {plain(exc, keep_newlines=True)} (run with --debug for "
+              "details)", file=sys.stderr)
         return 1
 
 
 def _print_error(exc: SellintegroError) -> None:
     from .errors import ConfigError
+    from .terminal import plain
 
     if isinstance(exc, ConfigError) and exc.errors:
-        print(f"error: {exc.message}", file=sys.stderr)
+        print(f"error: {plain(exc.message, keep_newlines=True)}", file=sys.stderr)
         for path, message in exc.errors:
             if not path and message == exc.message:
                 continue  # already the headline
-            print(f"  {path}: {message}" if path else f"  {message}", file=sys.stderr)
+            line = f"  {path}: {message}" if path else f"  {message}"
+            print(plain(line, keep_newlines=True), file=sys.stderr)
     else:
-        print(f"error: {exc.message}", file=sys.stderr)
+        print(f"error: {plain(exc.message, keep_newlines=True)}", file=sys.stderr)
     if exc.exit_code == EXIT_CONFIG:
         print("fix the scenario and check it with `sellintegro validate SCENARIO`", file=sys.stderr)
     elif exc.exit_code == EXIT_CONNECTION:

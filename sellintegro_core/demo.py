@@ -17,6 +17,7 @@ import base64
 import json
 import os
 import re
+import shlex
 import subprocess
 import sys
 import time
@@ -24,6 +25,7 @@ from pathlib import Path
 from typing import Any
 
 from .errors import ConfigError, SellintegroError, SourceConnectionError
+from .terminal import plain
 
 TOKEN_ENV = "SELLINTEGRO_DEMO_TOKEN"
 DEMO_TOKEN = "demo-0000-sellintegro"
@@ -278,8 +280,9 @@ def run_demo(args: argparse.Namespace, *, host: Any) -> int:
             first = sorted(saved.values())[0]
             opener = "xdg-open" if sys.platform.startswith("linux") else ("open" if sys.platform == "darwin"
                                                                          else "start")
-            print(f"open one: {opener} {first}")
-        print(f"scenario: {folder / 'demo.toml'} — try `sellintegro history {folder / 'demo.toml'}`")
+            print(f"open one: {opener} {shlex.quote(str(first))}")
+        scenario_file = shlex.quote(str(folder / "demo.toml"))
+        print(f"scenario: {folder / 'demo.toml'} — try `sellintegro history {scenario_file}`")
         problems = []
         if failed:
             problems.append(f"{len(failed)} document(s) failed: " + "; ".join(f"{r.document}: {r.message}"
@@ -289,18 +292,18 @@ def run_demo(args: argparse.Namespace, *, host: Any) -> int:
         if report.exit_code not in (0, 1):
             problems.append(f"run ended {report.outcome}: {report.message}")
         if problems:
-            print("demo FAILED: " + " | ".join(problems), file=sys.stderr)
+            print(plain("demo FAILED: " + " | ".join(problems)), file=sys.stderr)
             return 1
         print("demo OK: every document that can be sent was attached exactly once")
         if args.keep_running:
             print(f"emulator and scheduler keep running ({emulator.url}); Ctrl-C to stop")
             stop = StopFlag()
-            from .cli import _install_stop_handlers, _restore_handlers
+            from .cli import _echo, _install_stop_handlers, _restore_handlers
 
             previous = _install_stop_handlers(stop)
             try:
                 schedule_loop([folder / "demo.toml"], host=host, stop=stop,
-                              echo=lambda line: print(line, flush=True))
+                              echo=_echo)
             finally:
                 _restore_handlers(previous)
         return 0

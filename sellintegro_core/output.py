@@ -7,6 +7,8 @@ from datetime import datetime
 from typing import Any
 
 from .engine import RunReport
+from .terminal import console as plain_console
+from .terminal import plain, text
 
 PHASES = {"read": "reading documents", "orders": "processing orders", "done": "finishing"}
 OUTCOME_STYLE = {"done": "green", "already_done": "green", "planned": "cyan", "skipped": "yellow",
@@ -23,12 +25,11 @@ class Progress:
 
     def __enter__(self) -> Progress:
         if self.enabled:
-            from rich.console import Console
             from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeElapsedColumn
             from rich.progress import Progress as RichProgress
 
             self._progress = RichProgress(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(),
-                                          TimeElapsedColumn(), console=Console(stderr=True), transient=True)
+                                          TimeElapsedColumn(), console=plain_console(stderr=True), transient=True)
             self._progress.__enter__()
             self._task = self._progress.add_task("starting", total=None)
         return self
@@ -73,21 +74,20 @@ def outcome_table_rows(report: RunReport) -> list[tuple[str, str, str, str, str,
 
 
 def print_report(report: RunReport, *, max_rows: int = 200) -> None:
-    from rich.console import Console
+    """The outcome table and summary. Every value from outside is shown as plain text (see ``terminal``)."""
     from rich.table import Table
 
-    console = Console()
-    title = f"{'plan' if report.plan_only else 'run'} of {report.scenario}"
+    console = plain_console()
+    title = f"{'plan' if report.plan_only else 'run'} of {plain(report.scenario)}"
     if report.window_start and report.window_end:
         title += f" — orders placed {_fmt(report.window_start)} … {_fmt(report.window_end)}"
-    table = Table(title=title)
+    table = Table(title=text(title))
     for column in ("order", "document", "action", "outcome", "status", "details"):
         table.add_column(column, overflow="fold")
     rows = outcome_table_rows(report)
     for order, document, action, outcome, status, message in rows[:max_rows]:
-        style = OUTCOME_STYLE.get(outcome, "")
-        table.add_row(order, document, action, f"[{style}]{outcome}[/{style}]" if style else outcome,
-                      status.replace("status -> ", "→ "), message)
+        table.add_row(text(order), text(document), text(action), text(outcome, OUTCOME_STYLE.get(outcome, "")),
+                      text(status.replace("status -> ", "→ ")), text(message))
     if rows:
         console.print(table)
     if len(rows) > max_rows:
@@ -95,39 +95,37 @@ def print_report(report: RunReport, *, max_rows: int = 200) -> None:
     counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()) if v) or "nothing to do"
     console.print(f"{report.outcome}: {counts}; BaseLinker calls: {report.api_calls}")
     if report.message:
-        console.print(report.message)
+        console.print(plain(report.message, keep_newlines=True))
     if report.deferred_until:
         console.print(f"deferred until {_fmt(report.deferred_until)}; the next run continues from there")
 
 
 def print_history(scenario: str, setup_at: datetime | None, runs: list[dict[str, Any]],
                   events: list[dict[str, Any]], *, order: str | None) -> None:
-    from rich.console import Console
     from rich.table import Table
 
-    console = Console()
-    console.print(f"scenario {scenario}: set up {_fmt(setup_at) if setup_at else 'never run'}")
+    console = plain_console()
+    console.print(f"scenario {plain(scenario)}: set up {_fmt(setup_at) if setup_at else 'never run'}")
     if runs and order is None:
         table = Table(title="recent runs")
         for column in ("run", "started", "finished", "outcome", "counts", "API calls"):
             table.add_column(column)
         for run in runs:
             counts = ", ".join(f"{k} {v}" for k, v in sorted(run["counts"].items()))
-            table.add_row(str(run["id"]), run["started_at"] or "", run["finished_at"] or "",
-                          run["outcome"] or "(running or crashed)", counts, str(run["api_calls"] or 0))
+            table.add_row(text(run["id"]), text(run["started_at"]), text(run["finished_at"]),
+                          text(run["outcome"] or "(running or crashed)"), text(counts), text(run["api_calls"] or 0))
         console.print(table)
-    table = Table(title=f"order {order}" if order else "events")
+    table = Table(title=f"order {plain(order)}" if order else "events")
     for column in ("when", "order", "document", "action", "outcome", "details"):
         table.add_column(column, overflow="fold")
     for event in events:
-        style = OUTCOME_STYLE.get(event["outcome"], "")
-        outcome = f"[{style}]{event['outcome']}[/{style}]" if style else event["outcome"]
-        table.add_row(event["at"], event["order_id"] or "—", event["document_id"], event["type"], outcome,
-                      event["message"])
+        table.add_row(text(event["at"]), text(event["order_id"] or "—"), text(event["document_id"]),
+                      text(event["type"]), text(event["outcome"], OUTCOME_STYLE.get(event["outcome"], "")),
+                      text(event["message"]))
     if events:
         console.print(table)
     else:
-        console.print("no events recorded" + (f" for order {order}" if order else ""))
+        console.print("no events recorded" + (f" for order {plain(order)}" if order else ""))
 
 
 def _fmt(moment: datetime) -> str:

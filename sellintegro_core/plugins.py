@@ -212,5 +212,7 @@ def reset_host() -> None:
 def report_failures(host: PluginHost, stream: Any = None) -> None:
     stream = stream or sys.stderr
     for failure in host.failures:
-        print(f"warning: plugin {failure.name!r} failed to load and was skipped: {failure.error} "
-              "(use --strict-plugins to stop on this)", file=stream)
+        from .terminal import plain
+
+        print(plain(f"warning: plugin {failure.name!r} failed to load and was skipped: {failure.error} "
+                    "(use --strict-plugins to stop on this)"), file=stream)

@@ -78,6 +78,7 @@ def run(args: Any) -> int:
     from sellintegro_core.components import close_quietly
     from sellintegro_core.engine import build_component
     from sellintegro_core.errors import ConfigError, DocumentError
+    from sellintegro_core.terminal import plain
 
     scenario = load_preview_scenario(args.scenario)
     source = build_component(scenario, "source")
@@ -105,5 +106,5 @@ def run(args: Any) -> int:
     output = Path(args.output) if args.output else default_output(document.number)
     output.parent.mkdir(parents=True, exist_ok=True)
     output.write_bytes(pdf)
-    print(f"{document.number}: {len(pdf):,} bytes written to {output}", file=sys.stdout)
+    print(plain(f"{document.number}: {len(pdf):,} bytes written to {output}"), file=sys.stdout)
     return 0

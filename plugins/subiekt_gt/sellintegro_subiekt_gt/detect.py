@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from typing import Any, TextIO
 
 from sellintegro_core.errors import ConfigError
+from sellintegro_core.terminal import plain
 
 from . import queries as q
 from .config import MatchConfig
@@ -243,5 +244,5 @@ def run_detect(path: str, *, sample: int, out: TextIO) -> int:
         report = detect(source, sample=sample)
     finally:
         source.close()
-    out.write(format_report(report) + "\n")
+    out.write(plain(format_report(report), keep_newlines=True) + "\n")   # field values are data, not markup
     return 0
