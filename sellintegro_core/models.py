@@ -105,6 +105,7 @@ class MatchInfo(_Model):
     raw: str = ""                   # the value the field held
     via: str = "document"           # "document" | "order_document" (ZK) | "corrected_document" | "receipt"
     problem: str | None = None      # why no reference was found (None when matched)
+    failed: bool = False            # the match itself failed (e.g. the pattern ran too long): a document error
 
 
 class DocumentRef(_Model):

@@ -115,3 +115,38 @@ def _window():
     from .conftest import window
 
     return window()
+
+
+# ---------------------------------------------------------------------------------------------- bounded patterns
+
+
+def test_a_slow_pattern_is_stopped_and_reported_as_a_failed_match() -> None:
+    """A value the pattern cannot be matched against in time: no reference, ``failed`` with the reason."""
+    import time
+
+    from sellintegro_subiekt_gt.config import MatchConfig
+    from sellintegro_subiekt_gt.matching import Matcher
+    from sellintegro_subiekt_gt.patterns import MATCH_TIMEOUT
+
+    matcher = Matcher(MatchConfig(field="uwagi", pattern=r"^B_(?P<ref>(\d|\d)+)$", via_order_document=False))
+    header = {"dok_Id": 1, "dok_Typ": 2, "dok_NrPelny": "FS 1/2026", "dok_Uwagi": "B_" + "1" * 32 + "X"}
+    started = time.monotonic()
+    ref, info = matcher.match(header, {}, {})
+    assert time.monotonic() - started < 20 * MATCH_TIMEOUT
+    assert ref is None and info.failed
+    assert "took longer than" in (info.problem or "") and "uwagi of FS 1/2026" in (info.problem or "")
+    ok = {**header, "dok_Uwagi": "B_12345"}
+    ref, info = matcher.match(ok, {}, {})
+    assert ref is not None and ref.value == "12345" and not info.failed
+
+
+def test_values_longer_than_the_cap_are_not_searched() -> None:
+    from sellintegro_subiekt_gt.config import MatchConfig
+    from sellintegro_subiekt_gt.matching import Matcher
+    from sellintegro_subiekt_gt.patterns import MAX_VALUE_LENGTH
+
+    matcher = Matcher(MatchConfig(field="uwagi", pattern=r"B_(?P<ref>\d+)", via_order_document=False))
+    header = {"dok_Id": 1, "dok_Typ": 2, "dok_NrPelny": "FS 1/2026",
+              "dok_Uwagi": "x" * MAX_VALUE_LENGTH + " B_12345"}
+    ref, info = matcher.match(header, {}, {})
+    assert ref is None and info.failed and f"at most {MAX_VALUE_LENGTH}" in (info.problem or "")

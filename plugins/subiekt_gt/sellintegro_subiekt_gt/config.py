@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import re
 from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
@@ -41,9 +40,11 @@ class MatchConfig(BaseModel):
     def _pattern(cls, value: str | None) -> str | None:
         if value is None or value == "":
             return None
+        from .patterns import compile_pattern, regex
+
         try:
-            compiled = re.compile(value)
-        except re.error as exc:
+            compiled = compile_pattern(value)
+        except regex.error as exc:
             raise ValueError(f"not a valid regular expression: {exc}") from None
         if compiled.groups and "ref" not in compiled.groupindex:
             raise ValueError("the pattern has groups but none is named ref; write (?P<ref>...) around the "

@@ -16,6 +16,7 @@ from sellintegro_core.terminal import plain
 from . import queries as q
 from .config import MatchConfig
 from .matching import FIELD_COLUMNS, FIELD_LABELS, Matcher
+from .patterns import PatternError
 
 SHAPES: list[tuple[str, str, str, float]] = [
     # (pattern, description, order key, weight: a specific shape beats a generic one covering a bit more)
@@ -135,7 +136,7 @@ def detect(source: Any, sample: int = 500) -> DetectReport:
             matcher = Matcher(base, getter)
             for kind in ("ZK", "FS", "PA"):
                 values = [matcher.value(r) for r in rows[kind]]
-                hits = [v for v in values if matcher.extract(v)]
+                hits = [v for v in values if _extracts(matcher, v)]
                 if hits:
                     stats.append(FieldStat(kind, matcher.label, shape, len(hits), len(values), hits[:3]))
             for via in (False, True):
@@ -168,6 +169,14 @@ def detect(source: Any, sample: int = 500) -> DetectReport:
         kept.append(next(s for s in group if s.matched >= 0.8 * top))
     stats = sorted(kept, key=lambda s: (-s.matched / max(s.total, 1), s.kind))
     return DetectReport(sampled={k: len(v) for k, v in rows.items()}, stats=stats, candidates=candidates)
+
+
+def _extracts(matcher: Matcher, value: str) -> bool:
+    """Whether the shape finds a reference in ``value`` (a value it cannot be applied to counts as no)."""
+    try:
+        return bool(matcher.extract(value))
+    except PatternError:
+        return False
 
 
 def format_report(report: DetectReport) -> str:

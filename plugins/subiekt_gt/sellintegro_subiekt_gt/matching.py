@@ -9,17 +9,20 @@ Candidates are looked at in this order; the first whose field matches the patter
 4. FSd: the receipts it was issued for and their ZK (``via = "receipt"``).
 
 When nothing matches, ``order_ref`` is None and ``MatchInfo.problem`` says what was found where.
+
+Patterns are applied within bounds (see ``patterns``). A value the pattern cannot be applied to within them
+makes ``MatchInfo.failed`` true: a document error on that document; the run goes on.
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable
 from typing import Any
 
 from sellintegro_core.models import MatchInfo, OrderRef
 
 from .config import MatchConfig
+from .patterns import MAX_VALUE_LENGTH, PatternError, compile_pattern, search
 
 FIELD_COLUMNS = {"numer_oryginalny": "dok_NrPelnyOryg", "podtytul": "dok_Podtytul", "tytul": "dok_Tytul",
                  "uwagi": "dok_Uwagi"}
@@ -35,7 +38,7 @@ class Matcher:
 
     def __init__(self, config: MatchConfig, custom_value: Callable[[Header], str | None] | None = None) -> None:
         self.config = config
-        self.pattern = re.compile(config.pattern) if config.pattern else None
+        self.pattern = compile_pattern(config.pattern) if config.pattern else None
         self.custom_value = custom_value
         name = config.custom_field
         self.label = f'pole własne "{name}"' if name else FIELD_LABELS[config.field]
@@ -53,13 +56,14 @@ class Matcher:
             raw = int(raw)
         return str(raw).strip()
 
-    def extract(self, value: str) -> str | None:
-        """The order reference in ``value`` or None."""
+    def extract(self, value: str, *, what: str = "the value") -> str | None:
+        """The order reference in ``value`` or None; raises :class:`PatternError` when the pattern cannot be
+        applied within the bounds (see the module docstring)."""
         if not value:
             return None
         if self.pattern is None:
-            return value
-        match = self.pattern.search(value)
+            return value if len(value) <= MAX_VALUE_LENGTH else None
+        match = search(self.pattern, value, what=what)
         if not match:
             return None
         ref = match.group("ref") if "ref" in self.pattern.groupindex else match.group(0)
@@ -104,7 +108,12 @@ class Matcher:
         seen: list[tuple[str, Header, str]] = []
         for via, candidate in self.candidates(header, related, receipts):
             value = self.value(candidate)
-            ref = self.extract(value)
+            where = candidate.get("dok_NrPelny") or candidate.get("dok_Id")
+            try:
+                ref = self.extract(value, what=f"{self.label} of {where}")
+            except PatternError as exc:
+                return None, MatchInfo(field=self.config.field, raw=_short(value), via=via, problem=str(exc),
+                                       failed=True)
             if ref is not None:
                 return (OrderRef(key=self.config.order_key, value=ref),
                         MatchInfo(field=self.config.field, raw=value, via=via))
