@@ -3,6 +3,9 @@
 ``render(document, template="pl", *, ksef_label=None) -> bytes``. ``template`` is ``"pl"``, ``"en"`` or a
 folder of your own templates (files missing there come from the built-in set). The jinja environment, the
 compiled stylesheet and WeasyPrint's font configuration are built once per template set and reused.
+
+Templates run sandboxed and WeasyPrint reads only files of the template folders and the built-in set
+(``sandbox``): a template folder is code, but it cannot run commands or embed files from elsewhere.
 """
 
 from __future__ import annotations
@@ -39,6 +42,7 @@ class _TemplateSet:
     labels: dict[str, str]
     stylesheet: Any          # weasyprint.CSS
     base_url: str
+    url_fetcher: Any         # sandbox.folder_fetcher: files of the template folders only
 
 
 _FONT_CONFIG: Any = None
@@ -135,7 +139,7 @@ class HtmlPdfRenderer:
     def _write_pdf(self, html: str, tset: _TemplateSet, finisher: Any) -> bytes:
         from weasyprint import HTML
 
-        return HTML(string=html, base_url=tset.base_url).write_pdf(
+        return HTML(string=html, base_url=tset.base_url, url_fetcher=tset.url_fetcher).write_pdf(
             stylesheets=[tset.stylesheet], font_config=_font_config(), finisher=finisher)
 
     def _render_html(self, document: SalesDocument, tset: _TemplateSet, mark: KsefMark, *,
@@ -162,8 +166,10 @@ class HtmlPdfRenderer:
             return cached
 
     def _build_set(self, key: str) -> _TemplateSet:
-        from jinja2 import ChoiceLoader, Environment, FileSystemLoader, StrictUndefined, TemplateError
+        from jinja2 import StrictUndefined, TemplateError
         from weasyprint import CSS
+
+        from .sandbox import folder_fetcher, template_environment
 
         folders: list[Path] = []
         overrides: dict[str, str] = {}
@@ -179,10 +185,9 @@ class HtmlPdfRenderer:
             folders.append(folder)
             lang, overrides = _read_labels(folder)
         labels = labels_for(lang, overrides)
-        # user folders first, the built-in set for every file they do not have
-        loader = ChoiceLoader([FileSystemLoader([str(f) for f in folders]), FileSystemLoader(str(BUILTIN_DIR))])
-        env = Environment(loader=loader, autoescape=True, undefined=StrictUndefined, trim_blocks=True,
-                          lstrip_blocks=True, auto_reload=False)
+        # user folders first, the built-in set for every file they do not have; sandboxed
+        env = template_environment(folders, BUILTIN_DIR, autoescape=True, undefined=StrictUndefined,
+                                   trim_blocks=True, lstrip_blocks=True, auto_reload=False)
         env.filters.update({
             "amount": formatting.amount, "money": formatting.money, "price": formatting.price,
             "qty": formatting.quantity,
@@ -195,8 +200,10 @@ class HtmlPdfRenderer:
             raise DocumentError(f"style.css of template {key!r} failed: {exc}", code="template_error") from exc
         base = folders[0] if folders else BUILTIN_DIR
         base_url = base.as_uri() + "/"
-        stylesheet = CSS(string=css_text, base_url=base_url, font_config=_font_config())
-        return _TemplateSet(key=key, env=env, labels=labels, stylesheet=stylesheet, base_url=base_url)
+        fetcher = folder_fetcher([*folders, BUILTIN_DIR])
+        stylesheet = CSS(string=css_text, base_url=base_url, font_config=_font_config(), url_fetcher=fetcher)
+        return _TemplateSet(key=key, env=env, labels=labels, stylesheet=stylesheet, base_url=base_url,
+                            url_fetcher=fetcher)
 
 
 def _read_labels(folder: Path) -> tuple[str, dict[str, str]]:
