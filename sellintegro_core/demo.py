@@ -126,12 +126,13 @@ def scenario_text(url: str, *, name: str = "demo", dsn: str = "sqlite:///subiekt
                   wait_for_ksef: str = "b2b") -> str:
     """The demo's scenario (all five document kinds, B_<order id> in numer oryginału, the demo series and
     statuses) pointing at ``url``; the benchmarks use the same one with other knobs."""
-    state = f'\n[state]\nurl = "{state_url}"\n' if state_url else ""
+    q = _toml_string
+    state = f'\n[state]\nurl = {q(state_url)}\n' if state_url else ""
     window = f"\nrate_window_seconds = {rate_window_seconds}" if rate_window_seconds is not None else ""
     success = '{ status = "Faktura wysłana" }' if on_success else '"keep"'
     nodoc = '\nno_document = { after_hours = 48, status = "Brak faktury" }' if no_document else ""
     return f'''# The demo scenario written by `sellintegro demo` (run it again with `sellintegro run` on this file)
-name = "{name}"
+name = {q(name)}
 timezone = "Europe/Warsaw"
 
 [window]
@@ -146,7 +147,7 @@ hours = "1:00-23:00"
 {state}
 [source]
 plugin = "subiekt_gt"
-dsn = "{dsn}"
+dsn = {q(dsn)}
 document_types = ["FS", "PA", "KFS", "ZW", "FSd"]
 
 [source.match]
@@ -157,8 +158,8 @@ order_key = "order_id"
 
 [sink]
 plugin = "baselinker"
-token = {{ env = "{token_env}" }}
-url = "{url}"
+token = {{ env = {q(token_env)} }}
+url = {q(url)}
 requests_per_minute = {requests_per_minute}{window}
 invoice_series = "Subiekt"
 receipt_series = "Paragony Subiekt"
@@ -176,6 +177,11 @@ ksef_wait_max_hours = 24
 template = "pl"
 foreign_buyer_template = "en"
 '''
+
+
+def _toml_string(value: str) -> str:
+    """``value`` as a TOML basic string (a JSON string is one): paths with quotes or backslashes stay intact."""
+    return json.dumps(value, ensure_ascii=False)
 
 
 def _write_scenario(folder: Path, url: str) -> Path:

@@ -17,6 +17,7 @@ from typing import Any, Protocol
 
 from .errors import ConfigError
 from .models import OrderFacts
+from .paths import sqlite_uri
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scenarios (name TEXT PRIMARY KEY, setup_at TEXT NOT NULL);
@@ -82,7 +83,7 @@ class SqliteLedger:
         try:
             if read_only:
                 if self.path.exists():
-                    self._db = sqlite3.connect(f"file:{self.path}?mode=ro", uri=True,
+                    self._db = sqlite3.connect(sqlite_uri(self.path, read_only=True), uri=True,
                                                check_same_thread=False)
                 else:  # nothing recorded yet: an empty in-memory ledger, and no file is created
                     self._db = sqlite3.connect(":memory:", check_same_thread=False)

@@ -383,7 +383,7 @@ def status_changes_after_files(calls: list[dict[str, Any]], emulator: Any,
 def ledger_rows(ledger: Path, scenario: str = "reliability") -> list[dict[str, Any]]:
     if not ledger.exists():
         return []
-    con = sqlite3.connect(f"file:{ledger}?mode=ro", uri=True)
+    con = sqlite3.connect(Path(ledger).resolve().as_uri() + "?mode=ro", uri=True)
     con.row_factory = sqlite3.Row
     try:
         return [dict(r) for r in con.execute("SELECT * FROM actions WHERE scenario = ?", (scenario,))]

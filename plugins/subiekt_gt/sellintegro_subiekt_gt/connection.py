@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from sellintegro_core.errors import AuthError, ConfigError, SourceConnectionError
+from sellintegro_core.paths import sqlite_uri
 
 SQLITE_PREFIX = "sqlite:///"
 Row = dict[str, Any]
@@ -93,7 +94,7 @@ class Database:
             raise SourceConnectionError(f"Subiekt GT demo database {path} does not exist; create it with "
                                         f"`sellintegro subiekt demo-db {path}` or fix source.dsn")
         try:
-            con = sqlite3.connect(f"file:{path}?mode=ro", uri=True, check_same_thread=False)
+            con = sqlite3.connect(sqlite_uri(path, read_only=True), uri=True, check_same_thread=False)
             con.execute("SELECT 1").fetchone()
         except sqlite3.Error as exc:
             raise SourceConnectionError(f"cannot open the SQLite database {path}: {exc}") from None
