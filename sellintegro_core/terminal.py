@@ -17,6 +17,7 @@ quietly instead of with ``BrokenPipeError``. Plugins use ``plain`` for anything 
 from __future__ import annotations
 
 import json
+import logging
 import os
 import sys
 from collections.abc import Iterator
@@ -100,15 +101,32 @@ class _PipeSafe:
         return getattr(self._stream, name)
 
 
+class _PlainFormatter(logging.Formatter):
+    """Log records as plain text: a document number in a warning cannot carry an escape sequence."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return plain(super().format(record), keep_newlines=True)
+
+
 @contextmanager
 def pipe_safe_streams() -> Iterator[None]:
     """Within the block, ``sys.stdout`` and ``sys.stderr`` ignore a reader that went away (``| head``): the
-    command finishes its work and exits with its own exit code, without a ``BrokenPipeError``."""
+    command finishes its work and exits with its own exit code, without a ``BrokenPipeError``. Warnings logged
+    meanwhile go to stderr as plain text (when nothing else configured logging)."""
     saved = sys.stdout, sys.stderr
     sys.stdout, sys.stderr = _PipeSafe(sys.stdout), _PipeSafe(sys.stderr)  # type: ignore[assignment]
+    root = logging.getLogger()
+    handler = None
+    if not root.handlers:  # what logging's last-resort handler would print, but plain
+        handler = logging.StreamHandler(sys.stderr)
+        handler.setLevel(logging.WARNING)
+        handler.setFormatter(_PlainFormatter("%(message)s"))
+        root.addHandler(handler)
     try:
         yield
     finally:
+        if handler is not None:
+            root.removeHandler(handler)
         for wrapper in (sys.stdout, sys.stderr):
             if isinstance(wrapper, _PipeSafe):
                 wrapper.flush()

@@ -177,3 +177,50 @@ def test_output_to_a_closed_pipe_ends_quietly(stack_factory: Any) -> None:
     assert recorded["runs"] and recorded["runs"][0]["outcome"] in ("ok", "document_errors"), recorded["runs"]
     assert stack.emulator.calls, "the run made no BaseLinker call"
 
+
+
+# ------------------------------------------------------------------------------------------------ BaseLinker text
+
+BL_MESSAGE = "[/red][bold green]FAKE-done \x1b[2J\x1b]52;c;ZXZpbA==\x07\x9b31m"
+
+
+def test_markup_and_escapes_from_baselinker_are_plain_text(stack_factory: Any) -> None:
+    """A BaseLinker (or something on its URL) that answers every call with an error message full of markup and
+    escapes: whatever the run reports, it shows the message as text."""
+    import http.server
+    import threading
+
+    class Hostile(http.server.BaseHTTPRequestHandler):
+        def do_POST(self) -> None:  # noqa: N802 - http.server's name
+            self.rfile.read(int(self.headers.get("Content-Length") or 0))
+            body = json.dumps({"status": "ERROR", "error_code": "ERROR_UNKNOWN[/red]",
+                               "error_message": BL_MESSAGE}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args: Any) -> None:
+            pass
+
+    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), Hostile)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    try:
+        stack = stack_factory()
+        data = stack.data
+        data["sink"]["url"] = f"http://127.0.0.1:{server.server_address[1]}/connector.php"
+        stack.rewrite(data)
+        env = cli_env(COLUMNS="400")
+        for args in (["plan", str(stack.scenario)], ["run", str(stack.scenario)], ["check", str(stack.scenario)],
+                     ["history", str(stack.scenario)]):
+            result = run_cli(*args, env=env, cwd=stack.folder, timeout=120)
+            out = result.stdout + result.stderr
+            assert "MarkupError" not in out and "unexpected" not in out and "Traceback" not in out, (args, out)
+            for bad in BAD_BYTES:
+                assert bad not in out, (args, bad, out)
+            if args[0] in ("plan", "run", "check"):
+                assert "[/red][bold green]FAKE-done" in out, (args, out)
+    finally:
+        server.shutdown()
+        server.server_close()
