@@ -412,15 +412,13 @@ class Engine:
     # ---------------------------------------------------------------- recording
     def _record_unmatched(self, document: SalesDocument) -> None:
         problem = document.match.problem or "no order reference found"
-        if document.match.failed:  # the source could not apply its match (a pattern that ran too long...)
-            skip = Skip(order_id="", code="match_failed", document_id=document.id, document_number=document.number,
-                        reason=f"{document.number}: {problem}")
-            result = ActionResult(key=skip.key, outcome="failed", message=skip.reason, data={"code": skip.code})
-            self._account(skip, result, document_number=document.number)
-            return
-        skip = Skip(order_id="", code="unmatched", document_id=document.id, document_number=document.number,
-                    reason=f"{document.number}: {problem}")
-        self._record_skip(skip)
+        failed = document.match.failed  # the match itself failed (a pattern ran too long): a document error
+        skip = Skip(order_id="", code="match_failed" if failed else "unmatched", document_id=document.id,
+                    document_number=document.number, reason=f"{document.number}: {problem}")
+        if not failed:
+            return self._record_skip(skip)
+        self._account(skip, ActionResult(key=skip.key, outcome="failed", message=skip.reason,
+                                         data={"code": "match_failed"}), document_number=document.number)
 
     def _record_skip(self, action: Skip) -> None:
         result = ActionResult(key=action.key, outcome="skipped", message=action.reason or action.code,
