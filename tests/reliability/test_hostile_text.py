@@ -164,7 +164,8 @@ def test_output_to_a_closed_pipe_ends_quietly(stack_factory: Any) -> None:
                        (["plan", str(stack.scenario)], full.returncode),
                        (["run", str(stack.scenario), "--json"], None),
                        (["history", str(stack.scenario)], 0),
-                       (["history", str(stack.scenario), "--json"], 0)):
+                       (["history", str(stack.scenario), "--json"], 0),
+                       (["schedule", str(stack.scenario), "--max-runs", "1"], 0)):
         result = _closed_pipe(args, env, folder)
         assert result.stderr == "", f"{args}: {result.stderr}"
         if code is not None:
