@@ -150,3 +150,27 @@ def test_values_longer_than_the_cap_are_not_searched() -> None:
               "dok_Uwagi": "x" * MAX_VALUE_LENGTH + " B_12345"}
     ref, info = matcher.match(header, {}, {})
     assert ref is None and info.failed and f"at most {MAX_VALUE_LENGTH}" in (info.problem or "")
+
+
+def test_a_pattern_that_keeps_timing_out_gets_less_time_and_still_matches_good_values() -> None:
+    """Many hostile values in one run: after a few timeouts each value gets a short limit, so the run's total
+    time stays bounded; values the pattern does match still match."""
+    import time
+
+    from sellintegro_subiekt_gt.config import MatchConfig
+    from sellintegro_subiekt_gt.matching import Matcher
+    from sellintegro_subiekt_gt.patterns import MATCH_TIMEOUT, SHORT_TIMEOUT, SLOW_PATTERN_TIMEOUTS
+
+    matcher = Matcher(MatchConfig(field="uwagi", pattern=r"^B_(?P<ref>(\d|\d)+)$", via_order_document=False))
+    hostile = [{"dok_Id": i, "dok_Typ": 2, "dok_NrPelny": f"FS {i}/2026", "dok_Uwagi": "B_" + "1" * 40 + "X"}
+               for i in range(40)]
+    started = time.monotonic()
+    infos = [matcher.match(h, {}, {})[1] for h in hostile]
+    took = time.monotonic() - started
+    assert all(info.failed for info in infos)
+    assert f"{SHORT_TIMEOUT:g} s" in (infos[-1].problem or "")
+    bound = 6 * (SLOW_PATTERN_TIMEOUTS * MATCH_TIMEOUT + (len(hostile) - SLOW_PATTERN_TIMEOUTS) * SHORT_TIMEOUT)
+    assert took < bound, f"{took:.1f} s for {len(hostile)} hostile values"
+    good = {"dok_Id": 99, "dok_Typ": 2, "dok_NrPelny": "FS 99/2026", "dok_Uwagi": "B_7121118"}
+    ref, info = matcher.match(good, {}, {})
+    assert ref is not None and ref.value == "7121118" and not info.failed

@@ -22,7 +22,15 @@ from typing import Any
 from sellintegro_core.models import MatchInfo, OrderRef
 
 from .config import MatchConfig
-from .patterns import MAX_VALUE_LENGTH, PatternError, compile_pattern, search
+from .patterns import (
+    MATCH_TIMEOUT,
+    MAX_VALUE_LENGTH,
+    SHORT_TIMEOUT,
+    SLOW_PATTERN_TIMEOUTS,
+    PatternError,
+    compile_pattern,
+    search,
+)
 
 FIELD_COLUMNS = {"numer_oryginalny": "dok_NrPelnyOryg", "podtytul": "dok_Podtytul", "tytul": "dok_Tytul",
                  "uwagi": "dok_Uwagi"}
@@ -40,6 +48,7 @@ class Matcher:
         self.config = config
         self.pattern = compile_pattern(config.pattern) if config.pattern else None
         self.custom_value = custom_value
+        self.timeouts = 0   # a pattern that keeps timing out gets less time per value: a run stays bounded
         name = config.custom_field
         self.label = f'pole własne "{name}"' if name else FIELD_LABELS[config.field]
 
@@ -63,7 +72,12 @@ class Matcher:
             return None
         if self.pattern is None:
             return value if len(value) <= MAX_VALUE_LENGTH else None
-        match = search(self.pattern, value, what=what)
+        slow = self.timeouts >= SLOW_PATTERN_TIMEOUTS
+        try:
+            match = search(self.pattern, value, what=what, timeout=SHORT_TIMEOUT if slow else MATCH_TIMEOUT)
+        except PatternError:
+            self.timeouts += 1
+            raise
         if not match:
             return None
         ref = match.group("ref") if "ref" in self.pattern.groupindex else match.group(0)
