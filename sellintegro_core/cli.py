@@ -295,7 +295,10 @@ def _print_error(exc: SellintegroError) -> None:
             print(f"  {path}: {message}" if path else f"  {message}", file=sys.stderr)
     else:
         print(f"error: {exc.message}", file=sys.stderr)
-    if exc.exit_code == EXIT_CONFIG:
+    hint = getattr(exc, "hint", None)
+    if hint:
+        print(hint, file=sys.stderr)
+    elif exc.exit_code == EXIT_CONFIG:
         print("fix the scenario and check it with `sellintegro validate SCENARIO`", file=sys.stderr)
     elif exc.exit_code == EXIT_CONNECTION:
         print("check the connection settings and credentials, then `sellintegro check SCENARIO`", file=sys.stderr)
