@@ -122,7 +122,8 @@ def print_history(scenario: str, setup_at: datetime | None, runs: list[dict[str,
     for event in events:
         style = OUTCOME_STYLE.get(event["outcome"], "")
         outcome = f"[{style}]{event['outcome']}[/{style}]" if style else event["outcome"]
-        table.add_row(event["at"], event["order_id"] or "—", event["document_id"], event["type"], outcome,
+        document = event.get("document_number") or event["document_id"]   # older ledgers kept only the id
+        table.add_row(event["at"], event["order_id"] or "—", document, event["type"], outcome,
                       event["message"])
     if events:
         console.print(table)
