@@ -32,41 +32,68 @@ ORDER_KEYS = ("order_id", "shop_order_id", "external_order_id")
 
 
 def add_init_arguments(p: argparse.ArgumentParser) -> None:
-    p.add_argument("path", nargs="?", default="sellintegro.toml", help="scenario file to write")
-    p.add_argument("--non-interactive", action="store_true", help="take every answer from flags/defaults")
+    p.add_argument("path", nargs="?", default="sellintegro.toml",
+                   help="scenario file to write (default: sellintegro.toml)")
+    p.add_argument("--non-interactive", action="store_true",
+                   help="ask nothing: take every answer from the flags and their defaults")
     p.add_argument("--force", action="store_true", help="overwrite an existing file")
-    p.add_argument("--name", help="scenario name (ledger key); default: the file name")
-    p.add_argument("--days-back", type=int, default=14, help="1..14 (150 with si_extender)")
-    p.add_argument("--before-setup", choices=("skip", "include"), default="skip")
-    p.add_argument("--before-setup-days", type=int, default=7, help="1..7 (90 with si_extender)")
-    p.add_argument("--mode", choices=("auto", "manual"), default="auto")
-    p.add_argument("--every-minutes", type=int, default=30)
-    p.add_argument("--hours", default="1:00-23:00")
-    p.add_argument("--weekdays", default=None, help="comma-separated days of mon,tue,wed,thu,fri,sat,sun; "
-                                                    "default: every day")
-    p.add_argument("--token-env", default="BASELINKER_TOKEN", help="environment variable holding the API token")
-    p.add_argument("--baselinker-url", default="https://api.baselinker.com/connector.php")
-    p.add_argument("--subiekt-dsn-env", default="SUBIEKT_DSN",
-                   help="environment variable holding the ODBC connection string")
-    p.add_argument("--subiekt-dsn", default=None,
+    p.add_argument("--name", help="scenario name, the ledger key: letters, digits, . _ - (default: the file name)")
+    p.add_argument("--days-back", type=int, default=14, metavar="N",
+                   help="orders placed at most N days ago: 1-14, 1-150 with si_extender (default 14)")
+    p.add_argument("--before-setup", choices=("skip", "include"), default="skip",
+                   help="skip: only orders placed after the set-up; include: also the days before it "
+                        "(default skip)")
+    p.add_argument("--before-setup-days", type=int, default=7, metavar="N",
+                   help="with --before-setup include: 1-7, 1-90 with si_extender (default 7)")
+    p.add_argument("--mode", choices=("auto", "manual"), default="auto",
+                   help="auto: `sellintegro schedule` runs it; manual: only `sellintegro run` (default auto)")
+    p.add_argument("--every-minutes", type=int, default=30, metavar="N",
+                   help="minutes between scheduled runs, 5-1440 (default 30)")
+    p.add_argument("--hours", default="1:00-23:00", metavar="H:MM-H:MM",
+                   help="when scheduled runs may start, within 1:00-23:00 (default 1:00-23:00)")
+    p.add_argument("--weekdays", default=None, metavar="DAYS",
+                   help="comma-separated days of mon,tue,wed,thu,fri,sat,sun (default: every day)")
+    p.add_argument("--token-env", default="BASELINKER_TOKEN", metavar="VARIABLE",
+                   help="environment variable holding the BaseLinker API token (default BASELINKER_TOKEN)")
+    p.add_argument("--baselinker-url", default="https://api.baselinker.com/connector.php", metavar="URL",
+                   help="BaseLinker API address, http(s)://... (default https://api.baselinker.com/connector.php)")
+    p.add_argument("--subiekt-dsn-env", default="SUBIEKT_DSN", metavar="VARIABLE",
+                   help="environment variable holding the ODBC connection string (default SUBIEKT_DSN)")
+    p.add_argument("--subiekt-dsn", default=None, metavar="DSN",
                    help="a DSN without secrets written into the file instead (e.g. sqlite:///demo.sqlite)")
-    p.add_argument("--statuses", default="all", help='"all" or comma-separated status names/ids to scan')
-    p.add_argument("--on-success", default="keep", help='"keep" or the status to set after the upload')
-    p.add_argument("--on-failure", default=None, help="status for orders whose PDF could not be attached")
-    p.add_argument("--no-document-status", default=None, help="status for orders still without a document")
-    p.add_argument("--no-document-hours", type=int, default=48)
-    p.add_argument("--documents", default="FS,PA,KFS", help="document kinds: FS,PA,KFS,ZW,FSd")
-    p.add_argument("--template", default="pl", help='"pl", "en" or a folder with your templates')
-    p.add_argument("--foreign-template", default="en")
-    p.add_argument("--invoice-series", default=None, help="BaseLinker invoice series (name or id)")
-    p.add_argument("--receipt-series", default=None)
-    p.add_argument("--correction-series", default=None)
-    p.add_argument("--match-field", default="numer_oryginalny",
-                   help="numer_oryginalny | podtytul | tytul | uwagi | pole_wlasne:<name>")
-    p.add_argument("--match-pattern", default=r"^B_(?P<ref>\d+)$")
-    p.add_argument("--order-key", choices=ORDER_KEYS, default="order_id")
-    p.add_argument("--via-order-document", action=argparse.BooleanOptionalAction, default=True)
-    p.add_argument("--paragon-with-invoice", choices=("invoice", "receipt"), default="invoice")
+    p.add_argument("--statuses", default="all", metavar="all|S1,S2",
+                   help='"all" or comma-separated BaseLinker status names/ids to scan (default all)')
+    p.add_argument("--on-success", default="keep", metavar="keep|STATUS",
+                   help='"keep" or the status name/id to set after the upload (default keep)')
+    p.add_argument("--on-failure", default=None, metavar="STATUS",
+                   help="status name/id for orders whose PDF could not be attached (default: none)")
+    p.add_argument("--no-document-status", default=None, metavar="STATUS",
+                   help="status name/id for orders still without a document (default: none)")
+    p.add_argument("--no-document-hours", type=int, default=48, metavar="N",
+                   help="with --no-document-status: after N hours, 1-3600 (default 48)")
+    p.add_argument("--documents", default="FS,PA,KFS", metavar="KINDS",
+                   help="comma-separated document kinds of FS,PA,KFS,ZW,FSd (default FS,PA,KFS)")
+    p.add_argument("--template", default="pl", metavar="pl|en|FOLDER",
+                   help='PDF template: "pl", "en" or a folder with your templates (default pl)')
+    p.add_argument("--foreign-template", default="en", metavar="pl|en|FOLDER",
+                   help="PDF template for buyers outside Poland (default en)")
+    p.add_argument("--invoice-series", default=None, metavar="NAME|ID",
+                   help="BaseLinker INVOICE series for placeholder invoices, not the one sent to KSeF (required)")
+    p.add_argument("--receipt-series", default=None, metavar="NAME|ID",
+                   help="BaseLinker RECEIPT series (default: the account's default)")
+    p.add_argument("--correction-series", default=None, metavar="NAME|ID",
+                   help="BaseLinker CORRECTION series (default: the corrected invoice's series)")
+    p.add_argument("--match-field", default="numer_oryginalny", metavar="FIELD",
+                   help="where Subiekt keeps the order number: numer_oryginalny, podtytul, tytul, uwagi or "
+                        "pole_wlasne:<name> (default numer_oryginalny)")
+    p.add_argument("--match-pattern", default=r"^B_(?P<ref>\d+)$", metavar="REGEX",
+                   help="regular expression with a group named ref (default ^B_(?P<ref>\\d+)$)")
+    p.add_argument("--order-key", choices=ORDER_KEYS, default="order_id",
+                   help="which BaseLinker number the reference is (default order_id)")
+    p.add_argument("--via-order-document", action=argparse.BooleanOptionalAction, default=True,
+                   help="also look on the ZK the document was issued from (default: yes)")
+    p.add_argument("--paragon-with-invoice", choices=("invoice", "receipt"), default="invoice",
+                   help="a receipt with an invoice issued for it: send the invoice or the receipt (default invoice)")
 
 
 def _toml(value: Any) -> str:
