@@ -239,7 +239,8 @@ WORKFLOW: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
     ("init", "ask the set-up questions and write a scenario file", _setup_init),
     ("validate", "check a scenario file and print every problem (exit code 2 when there is one)",
      _scenario_command),
-    ("check", "check every connection and setting of a scenario, one green or red line each", _scenario_command),
+    ("check", "check every connection and setting of a scenario, one green or red line each; exit code 0 when "
+              "all are green, 1 when any is red (an invalid file included)", _scenario_command),
     ("plan", "show what a run would do, without writing anything", _setup_run),
     ("run", "run a scenario once now", _setup_run),
     ("schedule", 'run scenarios (mode = "auto") every N minutes inside their hours and weekdays until stopped',
