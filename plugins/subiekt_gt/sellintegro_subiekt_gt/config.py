@@ -7,6 +7,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from sellintegro_core.hints import did_you_mean
 from sellintegro_core.models import OrderKey
 from sellintegro_core.secrets import MaybeEnvSecret
 
@@ -47,8 +48,8 @@ class MatchConfig(BaseModel):
             return value
         if value.startswith(CUSTOM_FIELD_PREFIX) and value[len(CUSTOM_FIELD_PREFIX):].strip():
             return CUSTOM_FIELD_PREFIX + value[len(CUSTOM_FIELD_PREFIX):].strip()
-        raise ValueError(f"unknown field {value!r}; use one of {', '.join(MATCH_FIELDS)} or "
-                         "pole_wlasne:<name of the custom field>")
+        raise ValueError(f"unknown field {value!r}{did_you_mean(value, MATCH_FIELDS)}; use one of "
+                         f"{', '.join(MATCH_FIELDS)} or pole_wlasne:<name of the custom field>")
 
     @field_validator("pattern")
     @classmethod
