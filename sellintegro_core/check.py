@@ -61,10 +61,15 @@ def run_checks(path: str | Path, *, host: Any) -> list[CheckItem]:
     sink = _build(scenario, "sink", host, items, "sink reachable")
     rule = _build(scenario, "rule", host, items, "rule settings")
     if sink is not None:
+        before = len(items)
         _safe_checks(sink, "sink", items)
+        sink_down = len(items) > before and not any(item.ok for item in items[before:])
         names = getattr(rule, "referenced_statuses", None)
         verify = getattr(sink, "check_statuses", None)
-        if callable(names) and callable(verify):
+        if sink_down:
+            items.append(CheckItem("statuses exist", False,
+                                   "not checked: the sink did not answer (see the line above)"))
+        elif callable(names) and callable(verify):
             try:
                 items.extend(verify(list(names())))
             except SellintegroError as exc:

@@ -203,63 +203,107 @@ def cmd_history(args: argparse.Namespace) -> int:
 # ---------------------------------------------------------------------------------------------- parser
 
 
+SCENARIO_HELP = "the scenario file (TOML), e.g. main-shop.toml"
+JSON_HELP = "print JSON instead of a table (for scripts)"
+
+
+def _scenario_command(p: argparse.ArgumentParser, *, json_help: str = JSON_HELP) -> None:
+    p.add_argument("scenario", help=SCENARIO_HELP)
+    p.add_argument("--json", action="store_true", help=json_help)
+
+
+def _setup_demo(p: argparse.ArgumentParser) -> None:
+    from .demo import add_demo_arguments
+
+    add_demo_arguments(p)
+
+
+def _setup_init(p: argparse.ArgumentParser) -> None:
+    from .init import add_init_arguments
+
+    add_init_arguments(p)
+
+
+def _setup_run(p: argparse.ArgumentParser) -> None:
+    _scenario_command(p, json_help="print the report as JSON instead of the table (for scripts)")
+    p.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in logs)")
+
+
+def _setup_schedule(p: argparse.ArgumentParser) -> None:
+    p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
+                   help="one or more scenario files (TOML); each runs by its own [schedule]")
+    p.add_argument("--max-runs", type=int, default=None, metavar="N", help="stop after N runs in all (testing)")
+
+
+def _setup_history(p: argparse.ArgumentParser) -> None:
+    _scenario_command(p)
+    p.add_argument("--order", metavar="ORDER_ID", help="only this BaseLinker order id (digits, e.g. 7111001)")
+    p.add_argument("--runs", type=int, default=10, metavar="N", help="how many recent runs to list (default 10)")
+
+
+def _setup_plugins(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--json", action="store_true", help=JSON_HELP)
+
+
+# The core's commands in the order a user meets them; plugin commands go after the one they name in
+# ``CommandSpec.after`` (default: after "history"); `plugins` closes the list.
+WORKFLOW: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
+    ("demo", "the whole job on a demo Subiekt database and a local BaseLinker emulator", _setup_demo),
+    ("init", "ask the set-up questions and write a scenario file", _setup_init),
+    ("validate", "check a scenario file and print every problem (exit code 2 when there is one)",
+     _scenario_command),
+    ("check", "check every connection and setting of a scenario, one green or red line each; exit code 0 when "
+              "all are green, 1 when any is red (an invalid file included)", _scenario_command),
+    ("plan", "show what a run would do, without writing anything", _setup_run),
+    ("run", "run a scenario once now", _setup_run),
+    ("schedule", 'run scenarios (mode = "auto") every N minutes inside their hours and weekdays until stopped',
+     _setup_schedule),
+    ("history", "what happened, per order, from the ledger", _setup_history),
+    ("plugins", "list installed plugins, their hooks and components", _setup_plugins),
+]
+
+
+def _describe_subcommands(parser: argparse.ArgumentParser) -> None:
+    """Give every subcommand (plugins' nested ones too) a description line: its one-line help."""
+    for action in parser._actions:
+        if isinstance(action, argparse._SubParsersAction):
+            helps = {choice.dest: choice.help for choice in action._choices_actions}
+            for name, sub in action.choices.items():
+                if not sub.description and helps.get(name):
+                    sub.description = str(helps[name])
+                _describe_subcommands(sub)
+
+
 def build_parser(host: Any | None) -> argparse.ArgumentParser:
     from . import __version__
 
     parser = argparse.ArgumentParser(
         prog="sellintegro",
-        description="Attach Subiekt GT sales documents (faktury, paragony, korekty) as PDFs to BaseLinker orders.")
+        description="Attach Subiekt GT sales documents (faktury, paragony, korekty) as PDFs to BaseLinker orders. "
+                    "Commands are listed in the order of a set-up: try the demo, write a scenario, check it, "
+                    "look at the plan, run, schedule.",
+        epilog="Exit codes: 0 ok, 1 some documents failed, 2 configuration, 3 connection or credentials, "
+               "4 deferred or stopped.")
     parser.add_argument("--version", action="version", version=f"sellintegro {__version__}")
     parser.add_argument("--strict-plugins", action="store_true",
                         help="stop when a plugin fails to load instead of skipping it")
     parser.add_argument("--debug", action="store_true", help="show tracebacks of unexpected errors")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    p = sub.add_parser("demo", help="the whole job on a demo Subiekt database and a local BaseLinker emulator")
-    from .demo import add_demo_arguments
-
-    add_demo_arguments(p)
-
-    p = sub.add_parser("plugins", help="list installed plugins, their hooks and components")
-    p.add_argument("--json", action="store_true", help="machine-readable output")
-
-    p = sub.add_parser("validate", help="check a scenario file and print every problem")
-    p.add_argument("scenario")
-    p.add_argument("--json", action="store_true")
-
-    for name, helptext in (("plan", "show what a run would do, without writing anything"),
-                           ("run", "run a scenario once now")):
-        p = sub.add_parser(name, help=helptext)
-        p.add_argument("scenario")
-        p.add_argument("--json", action="store_true", help="print the report as JSON")
-        p.add_argument("--no-progress", action="store_true", help="no progress bar")
-
-    p = sub.add_parser("schedule", help="run scenarios (mode = \"auto\") at their times until stopped")
-    p.add_argument("scenarios", nargs="+", metavar="SCENARIO")
-    p.add_argument("--max-runs", type=int, default=None, help="stop after this many runs (testing)")
-
-    p = sub.add_parser("check", help="check every connection and setting of a scenario (green/red)")
-    p.add_argument("scenario")
-    p.add_argument("--json", action="store_true")
-
-    p = sub.add_parser("init", help="ask the set-up questions and write a scenario file")
-    from .init import add_init_arguments
-
-    add_init_arguments(p)
-
-    p = sub.add_parser("history", help="what happened, per order, from the ledger")
-    p.add_argument("scenario")
-    p.add_argument("--order", help="only this BaseLinker order id")
-    p.add_argument("--runs", type=int, default=10, help="how many recent runs to show")
-    p.add_argument("--json", action="store_true")
-
+    plugin_commands: dict[str, list[Any]] = {}
     if host is not None:
         for name, (spec, _owner) in sorted(host.commands().items()):
-            if name in CORE_COMMANDS:
-                continue
-            p = sub.add_parser(name, help=spec.help)
+            if name not in CORE_COMMANDS:
+                after = getattr(spec, "after", "") or "history"
+                plugin_commands.setdefault(after if after in CORE_COMMANDS else "history", []).append(spec)
+    for name, helptext, setup in WORKFLOW:
+        p = sub.add_parser(name, help=helptext, description=helptext)
+        setup(p)
+        for spec in plugin_commands.get(name, []):
+            p = sub.add_parser(spec.name, help=spec.help, description=spec.help)
             spec.setup(p)
             p.set_defaults(_plugin_run=spec.run)
+    _describe_subcommands(parser)
     return parser
 
 
@@ -320,7 +364,10 @@ def _print_error(exc: SellintegroError) -> None:
             print(plain(line, keep_newlines=True), file=sys.stderr)
     else:
         print(f"error: {plain(exc.message, keep_newlines=True)}", file=sys.stderr)
-    if exc.exit_code == EXIT_CONFIG:
+    hint = getattr(exc, "hint", None)
+    if hint:
+        print(plain(hint, keep_newlines=True), file=sys.stderr)
+    elif exc.exit_code == EXIT_CONFIG:
         print("fix the scenario and check it with `sellintegro validate SCENARIO`", file=sys.stderr)
     elif exc.exit_code == EXIT_CONNECTION:
         print("check the connection settings and credentials, then `sellintegro check SCENARIO`", file=sys.stderr)

@@ -198,12 +198,15 @@ class CommandSpec:
 
     ``setup(parser)`` adds arguments (or subparsers) to an ``argparse.ArgumentParser``;
     ``run(args)`` executes and returns the exit code. Import heavy modules inside ``run``.
+    ``after`` names the core command this one follows in ``sellintegro --help`` (commands are listed in the
+    order of a set-up: demo, init, validate, check, plan, run, schedule, history); default: after history.
     """
 
     name: str
     help: str
     setup: Callable[[Any], None]
     run: Callable[[Any], int]
+    after: str = ""
 
 
 @dataclass

@@ -146,8 +146,12 @@ class Scenario:
         return sec.plugin
 
 
-def format_validation_error(exc: ValidationError, prefix: str = "") -> list[tuple[str, str]]:
-    """pydantic errors -> ``[("sink.token", "field required"), ...]``."""
+def format_validation_error(exc: ValidationError, prefix: str = "", *,
+                            model: type[BaseModel] | None = None) -> list[tuple[str, str]]:
+    """pydantic errors -> ``[("sink.token", "field required"), ...]``; with ``model``, an unknown key gets the
+    closest allowed one ("did you mean ...?")."""
+    from .hints import did_you_mean, model_keys
+
     out = []
     for err in exc.errors():
         loc = [str(p) for p in err["loc"] if not str(p).startswith("function-")]
@@ -156,7 +160,10 @@ def format_validation_error(exc: ValidationError, prefix: str = "") -> list[tupl
         if err["type"] == "missing":
             msg = "field required"
         elif err["type"] == "extra_forbidden":
-            msg = "unknown setting (check the spelling; see the documentation for the allowed keys)"
+            allowed = model_keys(model, loc[:-1]) if model is not None and loc else []
+            hint = did_you_mean(loc[-1], allowed) if allowed else ""
+            msg = (f"unknown setting{hint}" if hint else
+                   "unknown setting (check the spelling; see the documentation for the allowed keys)")
         elif msg.startswith("Value error, "):
             msg = msg[len("Value error, "):]
         out.append((path, msg))
@@ -204,6 +211,7 @@ def check_limits(model: ScenarioModel, limits: Limits) -> list[tuple[str, str]]:
 
 def load_scenario(path: str | Path, *, host: Any = None, validate_components: bool = True) -> Scenario:
     """Read and validate a scenario file. Raises ``ConfigError`` with every problem found."""
+    from .hints import did_you_mean
     from .plugins import get_host
 
     path = Path(path).expanduser().resolve()
@@ -214,7 +222,7 @@ def load_scenario(path: str | Path, *, host: Any = None, validate_components: bo
     try:
         model = ScenarioModel.model_validate(raw)
     except ValidationError as exc:
-        errors.extend(format_validation_error(exc))
+        errors.extend(format_validation_error(exc, model=ScenarioModel))
     if model is not None:
         errors.extend(check_limits(model, host.limits()))
     configs: dict[str, Any] = {}
@@ -229,14 +237,15 @@ def load_scenario(path: str | Path, *, host: Any = None, validate_components: bo
             table = host.components(kind)
             if name not in table:
                 known = ", ".join(sorted(table)) or "none installed"
-                errors.append((f"{kind}.plugin", f"no {kind} named {name!r} is installed (installed: {known})"))
+                errors.append((f"{kind}.plugin", f"no {kind} named {name!r} is installed"
+                                                 f"{did_you_mean(name, table)} (installed: {known})"))
                 continue
             spec = table[name][0]
             try:
                 configs[kind] = spec.config_model.model_validate(
                     {k: v for k, v in section.items() if k != "plugin"})
             except ValidationError as exc:
-                errors.extend(format_validation_error(exc, prefix=kind))
+                errors.extend(format_validation_error(exc, prefix=kind, model=spec.config_model))
     if errors or model is None:
         raise ConfigError(f"{path}: invalid scenario", errors=errors)
     return Scenario(model=model, path=path, raw=raw, configs=configs)

@@ -131,7 +131,9 @@ def scenario_text(url: str, *, name: str = "demo", dsn: str = "sqlite:///subiekt
     window = f"\nrate_window_seconds = {rate_window_seconds}" if rate_window_seconds is not None else ""
     success = '{ status = "Faktura wysłana" }' if on_success else '"keep"'
     nodoc = '\nno_document = { after_hours = 48, status = "Brak faktury" }' if no_document else ""
-    return f'''# The demo scenario written by `sellintegro demo` (run it again with `sellintegro run` on this file)
+    return f'''# The demo scenario written by `sellintegro demo`. Its BaseLinker emulator runs only while the demo does:
+# start `sellintegro demo --keep-running`, which prints the exact commands to run this file yourself
+# (`export {token_env}=...`, then `sellintegro run` on this file).
 name = {q(name)}
 timezone = "Europe/Warsaw"
 
@@ -280,8 +282,8 @@ def run_demo(args: argparse.Namespace, *, host: Any) -> int:
         explained = _explained_skips(scenario)
         missing = [e["document_number"] for e in sidecar.get("expected", [])
                    if e["document_number"] not in saved and e["document_id"] not in explained]
-        print(f"\n{len(saved)} PDFs saved in {folder / 'pdf'} (this run attached {len(attached)}, "
-              f"made {writes} write calls to BaseLinker)")
+        print(f"\n{len(saved)} PDFs saved in {folder / 'pdf'} (this run attached {len(attached)})")
+        print(counts_explained(report, writes))
         if saved:
             first = sorted(saved.values())[0]
             opener = "xdg-open" if sys.platform.startswith("linux") else ("open" if sys.platform == "darwin"
@@ -289,6 +291,9 @@ def run_demo(args: argparse.Namespace, *, host: Any) -> int:
             print(f"open one: {opener} {shlex.quote(str(first))}")
         scenario_file = shlex.quote(str(folder / "demo.toml"))
         print(f"scenario: {folder / 'demo.toml'} — try `sellintegro history {scenario_file}`")
+        if not args.keep_running:
+            print("to run the scenario yourself, start `sellintegro demo --keep-running`: it keeps the emulator "
+                  "up and prints the commands")
         problems = []
         if failed:
             problems.append(f"{len(failed)} document(s) failed: " + "; ".join(f"{r.document}: {r.message}"
@@ -303,6 +308,7 @@ def run_demo(args: argparse.Namespace, *, host: Any) -> int:
         print("demo OK: every document that can be sent was attached exactly once")
         if args.keep_running:
             print(f"emulator and scheduler keep running ({emulator.url}); Ctrl-C to stop")
+            print(own_run_commands(folder / "demo.toml"), flush=True)
             stop = StopFlag()
             from .cli import _echo, _install_stop_handlers, _restore_handlers
 
@@ -315,6 +321,29 @@ def run_demo(args: argparse.Namespace, *, host: Any) -> int:
         return 0
     finally:
         emulator.stop()
+
+
+def counts_explained(report: Any, writes: int) -> str:
+    """What the two counts of a demo run mean: the run's "done N" and "BaseLinker calls: N" above, next to the
+    demo's own "attached N" and the write calls the emulator logged."""
+    done = report.counts.get("done", 0)
+    attached = sum(1 for r in report.rows if r.action.startswith("attach") and r.outcome == "done")
+    reads = max(report.api_calls - writes, 0)
+    return (f'"done {done}" above counts every action the run completed: {attached} documents attached and '
+            f"{done - attached} order updates (status changes, fields).\n"
+            f'"BaseLinker calls: {report.api_calls}" counts every call: {writes} writes (a document takes two: the '
+            "placeholder invoice or receipt, then its PDF; plus the status changes) and "
+            f"{reads} reads (orders, statuses, series, invoices already there).")
+
+
+def own_run_commands(scenario: Path) -> str:
+    """The exact commands to run the demo scenario from another terminal while the emulator keeps running."""
+    return "\n".join([
+        "run the scenario yourself from another terminal while this one keeps running:",
+        f"  export {TOKEN_ENV}={DEMO_TOKEN}",
+        f"  sellintegro run {shlex.quote(str(scenario))}",
+        f"  sellintegro history {shlex.quote(str(scenario))}",
+    ])
 
 
 # Documents the demo data holds on purpose that a correct run does not attach (yet), with the rule's reason.

@@ -441,7 +441,7 @@ class Engine:
             self.ledger.record_action(
                 self.name, self.report.run_id, key=action.key, order_id=action.order_id,
                 document_id=document_id, type=action.type, outcome=result.outcome, code=str(code or ""),
-                message=result.message, data=data, at=self.now())
+                message=result.message, data=data, at=self.now(), document_number=number)
         self.host.pm.hook.sellintegro_action_applied(scenario=self.name, action=action, result=result)
 
     def _check_stop(self) -> None:

@@ -38,14 +38,18 @@ class SellintegroError(Exception):
 
 
 class ConfigError(SellintegroError):
-    """The scenario file or set-up is wrong; ``errors`` holds ``(path, message)`` pairs."""
+    """The scenario file or set-up is wrong; ``errors`` holds ``(path, message)`` pairs.
+
+    ``hint`` is the next step the CLI prints under the error; without it the CLI suggests `validate`.
+    """
 
     exit_code = EXIT_CONFIG
 
     def __init__(self, message: str, *, errors: list[tuple[str, str]] | None = None,
-                 internal: str | None = None) -> None:
+                 internal: str | None = None, hint: str | None = None) -> None:
         super().__init__(message, internal=internal)
         self.errors = errors or []
+        self.hint = hint
 
     def __str__(self) -> str:
         if not self.errors:

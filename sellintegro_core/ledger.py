@@ -36,7 +36,7 @@ CREATE TABLE IF NOT EXISTS steps (
 CREATE TABLE IF NOT EXISTS events (
     id INTEGER PRIMARY KEY AUTOINCREMENT, scenario TEXT NOT NULL, run_id INTEGER, at TEXT NOT NULL,
     order_id TEXT NOT NULL, document_id TEXT NOT NULL, key TEXT NOT NULL, type TEXT NOT NULL,
-    outcome TEXT NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL);
+    outcome TEXT NOT NULL, code TEXT NOT NULL, message TEXT NOT NULL, document_number TEXT NOT NULL DEFAULT '');
 CREATE INDEX IF NOT EXISTS events_order ON events (scenario, order_id);
 CREATE TABLE IF NOT EXISTS refs (
     scenario TEXT NOT NULL, ref_key TEXT NOT NULL, ref_value TEXT NOT NULL, order_id TEXT NOT NULL,
@@ -57,7 +57,7 @@ class Ledger(Protocol):
     def facts(self, scenario: str, order_id: str) -> OrderFacts: ...
     def record_action(self, scenario: str, run_id: int | None, *, key: str, order_id: str, document_id: str,
                       type: str, outcome: str, code: str, message: str, data: dict[str, Any],
-                      at: datetime) -> None: ...
+                      at: datetime, document_number: str = "") -> None: ...
     def get_step(self, scenario: str, key: str, step: str) -> dict[str, Any] | None: ...
     def record_step(self, scenario: str, key: str, step: str, data: dict[str, Any], at: datetime) -> None: ...
     def order_for_ref(self, scenario: str, ref_key: str, ref_value: str) -> str | None: ...
@@ -96,6 +96,9 @@ class SqliteLedger:
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
                 self._db.executescript(SCHEMA)
+                columns = {row[1] for row in self._db.execute("PRAGMA table_info(events)")}
+                if "document_number" not in columns:   # a ledger written before events kept the number
+                    self._db.execute("ALTER TABLE events ADD COLUMN document_number TEXT NOT NULL DEFAULT ''")
                 for extra in ("-wal", "-shm"):
                     side = Path(str(self.path) + extra)
                     if side.exists():
@@ -165,7 +168,7 @@ class SqliteLedger:
 
     def record_action(self, scenario: str, run_id: int | None, *, key: str, order_id: str, document_id: str,
                       type: str, outcome: str, code: str, message: str, data: dict[str, Any],
-                      at: datetime) -> None:
+                      at: datetime, document_number: str = "") -> None:
         """Record an action's result: durable state (done / failed / final skip) plus a history event.
 
         Repeated non-final skips with an unchanged message add no new event (a document waiting for KSeF
@@ -191,8 +194,9 @@ class SqliteLedger:
                     return
             self._db.execute(
                 "INSERT INTO events (scenario, run_id, at, order_id, document_id, key, type, outcome, code, "
-                "message) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (scenario, run_id, _iso(at), order_id, document_id, key, type, outcome, code, message))
+                "message, document_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (scenario, run_id, _iso(at), order_id, document_id, key, type, outcome, code, message,
+                 document_number))
 
     def history(self, scenario: str, order_id: str | None = None) -> list[dict[str, Any]]:
         if order_id is None:

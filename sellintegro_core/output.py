@@ -119,7 +119,8 @@ def print_history(scenario: str, setup_at: datetime | None, runs: list[dict[str,
     for column in ("when", "order", "document", "action", "outcome", "details"):
         table.add_column(column, overflow="fold")
     for event in events:
-        table.add_row(text(event["at"]), text(event["order_id"] or "—"), text(event["document_id"]),
+        document = event.get("document_number") or event["document_id"]   # older ledgers kept only the id
+        table.add_row(text(event["at"]), text(event["order_id"] or "—"), text(document),
                       text(event["type"]), text(event["outcome"], OUTCOME_STYLE.get(event["outcome"], "")),
                       text(event["message"]))
     if events:

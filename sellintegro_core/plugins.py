@@ -148,11 +148,14 @@ class PluginHost:
         return self._components[kind]
 
     def component(self, kind: str, name: str) -> ComponentSpec:
+        from .hints import did_you_mean
+
         table = self.components(kind)
         if name not in table:
             known = ", ".join(sorted(table)) or "none installed"
-            raise PluginError(f"no {kind} named {name!r}; installed {kind}s: {known}",
-                              errors=[(f"{kind}.plugin", f"no {kind} named {name!r} is installed "
+            hint = did_you_mean(name, table)
+            raise PluginError(f"no {kind} named {name!r}{hint}; installed {kind}s: {known}",
+                              errors=[(f"{kind}.plugin", f"no {kind} named {name!r} is installed{hint} "
                                                          f"(installed: {known})")])
         return table[name][0]
 

@@ -115,7 +115,7 @@ def test_history_shows_per_order_audit(scenario_dir):
     run_scenario(load_scenario(scenario_dir / "shop.toml"))
     result = run_cli("history", str(scenario_dir / "shop.toml"), "--order", "102")
     assert result.returncode == 0
-    assert "FS_2-11-2026" in result.stdout and "done" in result.stdout
+    assert "FS 2/11/2026" in result.stdout and "done" in result.stdout
     data = json.loads(run_cli("history", str(scenario_dir / "shop.toml"), "--json").stdout)
     assert data["runs"][0]["outcome"] == "ok"
     assert any(e["outcome"] == "skipped" and "does not match" in e["message"] for e in data["events"])

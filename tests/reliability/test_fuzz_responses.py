@@ -158,7 +158,9 @@ def test_reading_orders_survives_any_answer(data: st.DataObject, monkeypatch: py
     event(f"{len(orders)} orders")
     for order in orders:
         assert order.id.isdigit() and int(order.id) > 0
-    assert len(methods) <= 10, methods
+    # at most one page plus one single call per id, and the status list; each tried at most 1 + max_retries (2)
+    # times. (A flat 10 failed on a legal sequence: an empty page, then three ids each answered after retries.)
+    assert len(methods) <= (1 + len(refs) + 1) * 3, methods
 
 
 @FUZZ

@@ -20,7 +20,7 @@ from sellintegro_subiekt_gt.demo_db import DemoSummary, generate
 from sellintegro_subiekt_gt.reader import SubiektSource
 
 REPO = Path(__file__).resolve().parents[2]
-REFERENCE = REPO.parent / "shared" / "reference"
+DATA = REPO / "tests" / "data"
 TZ = ZoneInfo("Europe/Warsaw")
 NOW = datetime(2026, 11, 20, 14, 30, tzinfo=TZ)
 ODBC_DRIVER = "SQLite3"

@@ -84,3 +84,13 @@ def test_detect_on_a_missing_database_exits_with_code_3(tmp_path: Path):
     result = run_cli("subiekt", "detect", str(scenario))
     assert result.returncode == 3
     assert "missing.sqlite" in result.stdout + result.stderr
+
+
+def test_detect_names_an_invalid_source_setting_once_prefixed(tmp_path: Path):
+    scenario = tmp_path / "shop.toml"
+    text = SCENARIO.format(dsn="sqlite:///missing.sqlite").replace('["FS", "PA", "KFS"]', '["FS", "XX"]')
+    scenario.write_text(text, encoding="utf-8")
+    result = run_cli("subiekt", "detect", str(scenario))
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "source.document_types" in output and "source..document_types" not in output

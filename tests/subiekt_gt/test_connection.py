@@ -9,7 +9,7 @@ from pydantic import ValidationError
 
 from sellintegro_core.errors import ConfigError, SourceConnectionError
 from sellintegro_subiekt_gt.config import SubiektConfig
-from sellintegro_subiekt_gt.connection import describe_target
+from sellintegro_subiekt_gt.connection import Database, describe_target
 
 from .conftest import make_source, odbc_dsn, window
 
@@ -30,9 +30,12 @@ def test_relative_sqlite_path_resolves_against_the_scenario_folder(demo, tmp_pat
     source.close()
 
 
-def test_malformed_sqlite_url(tmp_path):
-    with pytest.raises(ConfigError):
-        list(make_source("sqlite:demo.sqlite", base_dir=tmp_path).read(window()))
+@pytest.mark.parametrize("dsn", ["sqlite:demo.sqlite", "sqlite://demo.sqlite", "SQLite://demo.sqlite"])
+def test_malformed_sqlite_url_is_refused_by_the_settings_and_by_the_connection(tmp_path, dsn):
+    with pytest.raises(ValidationError, match="three slashes"):
+        make_source(dsn, base_dir=tmp_path)
+    with pytest.raises(ConfigError, match="sqlite:///relative/path.sqlite"):
+        Database.open(dsn, base_dir=tmp_path)
 
 
 def test_unknown_odbc_driver_names_the_server_never_the_password():

@@ -13,9 +13,10 @@ from sqlglot import exp
 import sellintegro_subiekt_gt
 from sellintegro_subiekt_gt import queries as q
 from sellintegro_subiekt_gt.connection import Database
+from sellintegro_subiekt_gt.demo_db import fixture_ddl
 from sellintegro_subiekt_gt.schema import REQUIRED, Schema
 
-from .conftest import REFERENCE
+from .conftest import DATA
 
 SQLITE_ONLY = {"catalog_sqlite"}
 CATALOG = {"catalog_sqlserver", "catalog_sqlite"}
@@ -26,10 +27,9 @@ PRE_KSEF_DROPS = ["dok_NumerKSeFId", "dok_DoNumerKSeFId", "dok_NumerKSeF", "dok_
 
 
 def published_columns() -> dict[str, set[str]]:
-    """table -> columns from the 2026 dump (subiekt_gt_2026_columns.md) and the fixture DDL."""
-    columns_md = REFERENCE / "subiekt_gt_2026_columns.md"
-    ddl = REFERENCE / "subiekt_gt_fixture_ddl.sql"
-    assert columns_md.is_file() and ddl.is_file(), f"shared reference files missing in {REFERENCE}"
+    """table -> columns from the 2026 dump (tests/data/subiekt_gt_2026_columns.md) and the fixture DDL the plugin
+    ships."""
+    columns_md = DATA / "subiekt_gt_2026_columns.md"
     out: dict[str, set[str]] = {}
     table = None
     for line in columns_md.read_text(encoding="utf-8").splitlines():
@@ -38,7 +38,7 @@ def published_columns() -> dict[str, set[str]]:
             out.setdefault(table, set())
         elif table and line.startswith("- "):
             out[table].add(line[2:].split()[0].lower())
-    for match in re.finditer(r"CREATE TABLE (\w+) \((.*?)\n\);", ddl.read_text(encoding="utf-8"), re.S):
+    for match in re.finditer(r"CREATE TABLE (\w+) \((.*?)\n\);", fixture_ddl(), re.S):
         cols = out.setdefault(match.group(1).lower(), set())
         for line in match.group(2).splitlines():
             word = line.strip().split(" ", 1)[0]

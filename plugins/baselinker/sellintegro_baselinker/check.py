@@ -23,7 +23,11 @@ class SinkChecks:
             statuses = self.lookups.statuses()
         except AuthError as exc:
             return [CheckItem("BaseLinker token", False, exc.message)]
-        except (SourceConnectionError, RetriableError, ConfigError, ApiRejected) as exc:
+        except RetriableError as exc:      # no answer: nothing is deferred here, check only reports it
+            return [CheckItem("BaseLinker reachable", False,
+                              f"no proper answer from {self.config.url} ({exc.internal or 'no answer'}); is "
+                              "BaseLinker (or the emulator) running, and is sink.url right?")]
+        except (SourceConnectionError, ConfigError, ApiRejected) as exc:
             return [CheckItem("BaseLinker reachable", False, exc.message)]
         items.append(CheckItem("BaseLinker token", True, f"{self.config.url} ({len(statuses)} order statuses)"))
         for kind in ("invoice", "receipt", "correction"):

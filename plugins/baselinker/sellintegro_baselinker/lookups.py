@@ -10,6 +10,7 @@ from __future__ import annotations
 from typing import Any
 
 from sellintegro_core.errors import ConfigError
+from sellintegro_core.hints import did_you_mean
 
 from .client import BaseLinkerClient
 from .responses import (
@@ -86,7 +87,8 @@ class Lookups:
             if _fold(status.name) == wanted:
                 return status.id
         valid = ", ".join(f"{s.name!r} ({s.id})" for s in self.statuses()) or "none"
-        raise ConfigError(f"BaseLinker has no order status named {str(value)!r}; the account's statuses are: "
+        hint = did_you_mean(str(value), [s.name for s in self.statuses()])
+        raise ConfigError(f"BaseLinker has no order status named {str(value)!r}{hint}; the account's statuses are: "
                           f"{valid}. Fix the name in the scenario (or give the status id).")
 
     def status_name(self, status_id: int) -> str:
@@ -110,7 +112,8 @@ class Lookups:
         if matches:
             raise ConfigError(f"sink.{setting}: the BaseLinker series {str(value)!r} is a {matches[0].type} series, "
                               f"not {wanted_type}; {wanted_type} series on the account: {valid}")
-        raise ConfigError(f"sink.{setting}: BaseLinker has no {wanted_type} series named {str(value)!r}; "
+        hint = did_you_mean(str(value), [s.name for s in self.series() if s.type.upper() == wanted_type])
+        raise ConfigError(f"sink.{setting}: BaseLinker has no {wanted_type} series named {str(value)!r}{hint}; "
                           f"{wanted_type} series on the account: {valid}. Create it in BaseLinker (Zamówienia -> "
                           "Ustawienia -> Faktury/Paragony -> serie numeracji) or fix the name.")
 
@@ -123,7 +126,8 @@ class Lookups:
             if _fold(field.name) == wanted:
                 return field.extra_field_id
         valid = ", ".join(f"{f.name!r} ({f.extra_field_id})" for f in self.extra_fields()) or "none"
-        raise ConfigError(f"{setting}: BaseLinker has no order extra field named {str(value)!r}; extra fields on "
+        hint = did_you_mean(str(value), [f.name for f in self.extra_fields()])
+        raise ConfigError(f"{setting}: BaseLinker has no order extra field named {str(value)!r}{hint}; extra fields on "
                           f"the account: {valid}. Create it in BaseLinker (Zamówienia -> Ustawienia -> Pola "
                           "dodatkowe) or fix the name.")
 

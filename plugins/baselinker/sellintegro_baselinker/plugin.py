@@ -43,7 +43,7 @@ def _run_baselinker(args: argparse.Namespace) -> int:
 def sellintegro_register_commands(register: Any) -> None:
     """Register ``sellintegro baselinker emulator ...``."""
     register(CommandSpec(name="baselinker", help="BaseLinker tools (emulator)",
-                         setup=_setup_baselinker, run=_run_baselinker))
+                         setup=_setup_baselinker, run=_run_baselinker, after="demo"))
 
 
 # --- sink: ``[sink] plugin = "baselinker"`` ---------------------------------------------------------------------

@@ -1,7 +1,7 @@
 """KSeF on a PDF copy: NIP normalisation, KSeF numbers (CRC-8), invoice hash forms, KOD I URL, decision table.
 
 Pure functions (standard library + ``sellintegro_core.errors``), following
-``shared/reference/ksef_visualisation.md``: §1.3 (NIP), §1.6 (hash forms), §1.2/§1.4 (URL), §2 (KSeF
+``docs/reference/ksef_visualisation.md``: §1.3 (NIP), §1.6 (hash forms), §1.2/§1.4 (URL), §2 (KSeF
 number and CRC-8), §4.2/§4.3 (what to print and when to refuse). Anything that would produce a wrong or
 misleading QR code raises :class:`~sellintegro_core.errors.DocumentError` with a ``code`` and a message that
 says what is wrong and how to fix it.

@@ -56,4 +56,4 @@ def _run_pdf(args: Any) -> int:
 def sellintegro_register_commands(register: Any) -> None:
     """Register ``sellintegro pdf SCENARIO --document NUMBER``: preview a document's PDF."""
     register(CommandSpec(name="pdf", help="render one document of a scenario to a PDF file (preview)",
-                         setup=_setup_pdf, run=_run_pdf))
+                         setup=_setup_pdf, run=_run_pdf, after="check"))

@@ -4,13 +4,28 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
+from sellintegro_core.hints import did_you_mean
 from sellintegro_core.models import OrderKey
 from sellintegro_core.secrets import MaybeEnvSecret
 
 MATCH_FIELDS = ("numer_oryginalny", "podtytul", "tytul", "uwagi")
+SQLITE_PREFIX = "sqlite:///"
 CUSTOM_FIELD_PREFIX = "pole_wlasne:"
+
+
+def dsn_problem(dsn: str, *, shown: bool = True) -> str | None:
+    """What is wrong with a ``source.dsn`` before connecting, worded to follow "source.dsn" (None: nothing seen).
+    ``shown=False`` for a DSN read from the environment: it may hold a password, so it is not repeated."""
+    dsn = dsn.strip()
+    if not dsn:
+        return "is empty; give an ODBC connection string or sqlite:///file"
+    if dsn.lower().startswith("sqlite:") and not dsn.startswith(SQLITE_PREFIX):
+        what = repr(dsn) if shown else "from the environment starts with sqlite: but not sqlite:///"
+        return (f"{what}: write sqlite:///relative/path.sqlite or sqlite:////absolute/path.sqlite "
+                "(three slashes, then the path)")
+    return None
 
 
 class MatchConfig(BaseModel):
@@ -32,8 +47,8 @@ class MatchConfig(BaseModel):
             return value
         if value.startswith(CUSTOM_FIELD_PREFIX) and value[len(CUSTOM_FIELD_PREFIX):].strip():
             return CUSTOM_FIELD_PREFIX + value[len(CUSTOM_FIELD_PREFIX):].strip()
-        raise ValueError(f"unknown field {value!r}; use one of {', '.join(MATCH_FIELDS)} or "
-                         "pole_wlasne:<name of the custom field>")
+        raise ValueError(f"unknown field {value!r}{did_you_mean(value, MATCH_FIELDS)}; use one of "
+                         f"{', '.join(MATCH_FIELDS)} or pole_wlasne:<name of the custom field>")
 
     @field_validator("pattern")
     @classmethod
@@ -73,6 +88,22 @@ class SubiektConfig(BaseModel):
     encoding: str | None = Field(default=None, description="decode varchar text with this code page, e.g. cp1250")
     page_size: int = Field(default=200, ge=10, le=1000, description="documents read per query")
     timeout_seconds: int = Field(default=15, ge=1, le=600, description="login timeout")
+
+    @field_validator("dsn", mode="before")
+    @classmethod
+    def _dsn_written(cls, value: object) -> object:
+        problem = dsn_problem(value) if isinstance(value, str) else None
+        if problem:
+            raise ValueError(problem)
+        return value
+
+    @field_validator("dsn")
+    @classmethod
+    def _dsn_from_env(cls, value: SecretStr | str) -> SecretStr | str:
+        problem = dsn_problem(value.get_secret_value(), shown=False) if isinstance(value, SecretStr) else None
+        if problem:
+            raise ValueError(problem)
+        return value
 
     @field_validator("timezone")
     @classmethod

@@ -16,7 +16,8 @@ from typing import Any
 from sellintegro_core.errors import AuthError, ConfigError, SourceConnectionError
 from sellintegro_core.paths import sqlite_uri
 
-SQLITE_PREFIX = "sqlite:///"
+from .config import SQLITE_PREFIX, dsn_problem
+
 Row = dict[str, Any]
 
 
@@ -76,13 +77,11 @@ class Database:
     @classmethod
     def open(cls, dsn: str, *, base_dir: Path, timeout: int = 15, encoding: str | None = None) -> Database:
         dsn = dsn.strip()
-        if not dsn:
-            raise ConfigError("source.dsn is empty; give an ODBC connection string or sqlite:///file")
+        problem = dsn_problem(dsn)
+        if problem:
+            raise ConfigError(f"source.dsn {problem}")
         if dsn.startswith(SQLITE_PREFIX):
             return cls._open_sqlite(dsn, base_dir)
-        if dsn.lower().startswith("sqlite:"):
-            raise ConfigError(f"source.dsn {dsn!r}: write sqlite:///relative/path.sqlite or "
-                              "sqlite:////absolute/path.sqlite")
         return cls._open_odbc(dsn, timeout=timeout, encoding=encoding)
 
     @classmethod

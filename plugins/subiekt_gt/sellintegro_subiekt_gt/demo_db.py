@@ -155,7 +155,8 @@ def sql_dt(moment: datetime | date | None) -> str | None:
 
 
 def fixture_ddl() -> str:
-    """The fixture DDL shipped with the package (same as shared/reference/subiekt_gt_fixture_ddl.sql)."""
+    """The fixture DDL shipped with the package: real Subiekt GT table and column names (see
+    docs/reference/subiekt_gt_database.md in the source repository)."""
     return resources.files("sellintegro_subiekt_gt").joinpath("data/subiekt_gt_fixture_ddl.sql").read_text(
         encoding="utf-8")
 

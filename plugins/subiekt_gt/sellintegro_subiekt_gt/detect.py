@@ -246,7 +246,7 @@ def run_detect(path: str, *, sample: int, out: TextIO) -> int:
         from sellintegro_core.config import format_validation_error
 
         raise ConfigError("the [source] section is invalid",
-                          errors=format_validation_error(exc, prefix="source.")) from None
+                          errors=format_validation_error(exc, prefix="source")) from None
     source = SubiektSource(config, ComponentContext(scenario=scenario.name, base_dir=scenario.base_dir,
                                                     timezone=scenario.timezone, plan_only=True))
     try:

@@ -35,4 +35,4 @@ def sellintegro_register_commands(register: Any) -> None:
     from .commands import run, setup
 
     register(CommandSpec(name="subiekt", help="Subiekt GT tools: detect match settings, build a demo database",
-                         setup=setup, run=run))
+                         setup=setup, run=run, after="init"))
