@@ -4,12 +4,11 @@ from __future__ import annotations
 
 import argparse
 import json
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .errors import EXIT_CONFIG, EXIT_CONNECTION, SellintegroError
+from .errors import EXIT_CONFIG, EXIT_CONNECTION, SellintegroError, Stopped
 
 CORE_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -28,7 +27,9 @@ def _host(args: argparse.Namespace) -> Any:
 
 
 def _print_json(data: Any) -> None:
-    print(json.dumps(data, ensure_ascii=False, indent=2, default=str))
+    from .secrets import redact_data
+
+    print(json.dumps(redact_data(data), ensure_ascii=False, indent=2, default=str))
 
 
 # ---------------------------------------------------------------------------------------------- commands
@@ -71,46 +72,26 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _run_or_plan(args: argparse.Namespace, *, plan_only: bool) -> int:
     from .config import load_scenario
-    from .engine import StopFlag
     from .output import Progress, print_report
     from .scheduler import locked_run
+    from .stopping import StopFlag, install_stop_handlers, restore_handlers
 
     host = _host(args)
     scenario = load_scenario(args.scenario, host=host)
     stop = StopFlag()
-    previous = _install_stop_handlers(stop)
+    previous = install_stop_handlers(stop)
     try:
         with Progress(enabled=not args.json and not getattr(args, "no_progress", False)) as progress:
             report = locked_run(scenario, plan_only=plan_only, host=host, progress=progress.update, stop=stop)
     finally:
-        _restore_handlers(previous)
+        restore_handlers(previous)
     if args.json:
         _print_json(report.as_dict())
+        if report.outcome == "stopped":
+            print(report.message, file=sys.stderr)
     else:
         print_report(report)
     return report.exit_code
-
-
-def _install_stop_handlers(stop: Any) -> dict[int, Any]:
-    previous: dict[int, Any] = {}
-
-    def handler(signum: int, frame: Any) -> None:
-        if stop:
-            raise KeyboardInterrupt
-        print("\nstopping after the current step (press Ctrl-C again to abort)", file=sys.stderr)
-        stop.set()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            previous[sig] = signal.signal(sig, handler)
-        except ValueError:  # not in the main thread
-            pass
-    return previous
-
-
-def _restore_handlers(previous: dict[int, Any]) -> None:
-    for sig, old in previous.items():
-        signal.signal(sig, old)
 
 
 @_command("plan")
@@ -127,16 +108,16 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_schedule(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .engine import StopFlag
     from .scheduler import schedule_loop
+    from .stopping import StopFlag, install_stop_handlers, restore_handlers
 
     stop = StopFlag()
-    previous = _install_stop_handlers(stop)
+    previous = install_stop_handlers(stop)
     try:
         schedule_loop([Path(p) for p in args.scenarios], host=_host(args), stop=stop, max_runs=args.max_runs,
                       echo=lambda line: print(line, flush=True))
     finally:
-        _restore_handlers(previous)
+        restore_handlers(previous)
     return 0
 
 
@@ -269,6 +250,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         if plugin_run is not None:
             return int(plugin_run(args) or 0)
         return CORE_COMMANDS[args.command](args)
+    except Stopped as exc:  # `schedule` stopped in the middle of a run
+        print(exc.message, file=sys.stderr)
+        return exc.exit_code
     except SellintegroError as exc:
         _print_error(exc)
         if debug:
@@ -280,7 +264,10 @@ def main(argv: Sequence[str] | None = None) -> int:
     except Exception as exc:  # noqa: BLE001 - last resort: a clear line instead of a traceback
         if debug:
             raise
-        print(f"error: unexpected {type(exc).__name__}: {exc} (run with --debug for details)", file=sys.stderr)
+        from .secrets import redact
+
+        print(f"error: unexpected {type(exc).__name__}: {redact(str(exc))} (run with --debug for details)",
+              file=sys.stderr)
         return 1
 
 
