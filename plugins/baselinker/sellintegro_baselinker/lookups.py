@@ -45,6 +45,20 @@ def _fold(name: str) -> str:
     return " ".join(name.split()).casefold()
 
 
+def did_you_mean(value: Any, names: list[str]) -> str:
+    """`` did you mean 'Faktura wysłana'?`` for the closest name (Polish letters and case ignored), or ``""``."""
+    import difflib
+    import unicodedata
+
+    def plain(text: str) -> str:
+        text = _fold(text).replace("ł", "l")
+        return "".join(c for c in unicodedata.normalize("NFKD", text) if not unicodedata.combining(c))
+
+    by_plain = {plain(n): n for n in names if n}
+    close = difflib.get_close_matches(plain(str(value)), list(by_plain), n=1, cutoff=0.6)
+    return f" did you mean '{by_plain[close[0]]}'?" if close else ""
+
+
 class Lookups:
     """Per-run cache of the account's statuses, series and extra fields."""
 
@@ -86,8 +100,9 @@ class Lookups:
             if _fold(status.name) == wanted:
                 return status.id
         valid = ", ".join(f"{s.name!r} ({s.id})" for s in self.statuses()) or "none"
-        raise ConfigError(f"BaseLinker has no order status named {str(value)!r}; the account's statuses are: "
-                          f"{valid}. Fix the name in the scenario (or give the status id).")
+        hint = did_you_mean(value, [s.name for s in self.statuses()])
+        raise ConfigError(f"BaseLinker has no order status named {str(value)!r};{hint} The account's statuses "
+                          f"are: {valid}. Fix the name in the scenario (or give the status id).")
 
     def status_name(self, status_id: int) -> str:
         for status in self.statuses():
@@ -110,7 +125,8 @@ class Lookups:
         if matches:
             raise ConfigError(f"sink.{setting}: the BaseLinker series {str(value)!r} is a {matches[0].type} series, "
                               f"not {wanted_type}; {wanted_type} series on the account: {valid}")
-        raise ConfigError(f"sink.{setting}: BaseLinker has no {wanted_type} series named {str(value)!r}; "
+        hint = did_you_mean(value, [s.name for s in self.series() if s.type.upper() == wanted_type])
+        raise ConfigError(f"sink.{setting}: BaseLinker has no {wanted_type} series named {str(value)!r};{hint} "
                           f"{wanted_type} series on the account: {valid}. Create it in BaseLinker (Zamówienia -> "
                           "Ustawienia -> Faktury/Paragony -> serie numeracji) or fix the name.")
 
@@ -123,8 +139,9 @@ class Lookups:
             if _fold(field.name) == wanted:
                 return field.extra_field_id
         valid = ", ".join(f"{f.name!r} ({f.extra_field_id})" for f in self.extra_fields()) or "none"
-        raise ConfigError(f"{setting}: BaseLinker has no order extra field named {str(value)!r}; extra fields on "
-                          f"the account: {valid}. Create it in BaseLinker (Zamówienia -> Ustawienia -> Pola "
+        hint = did_you_mean(value, [f.name for f in self.extra_fields()])
+        raise ConfigError(f"{setting}: BaseLinker has no order extra field named {str(value)!r};{hint} Extra fields "
+                          f"on the account: {valid}. Create it in BaseLinker (Zamówienia -> Ustawienia -> Pola "
                           "dodatkowe) or fix the name.")
 
     def order_field(self, value: str | int, setting: str = "field") -> tuple[str, int | None]:
