@@ -164,6 +164,16 @@ def cmd_history(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"scenario": scenario.name, "setup_at": setup, "runs": runs, "events": events})
     else:
+        from .clock import show_iso
+
+        tz = scenario.timezone          # every time shown in the scenario's zone, with the zone
+        runs = [dict(r, started_at=show_iso(r["started_at"], tz) or None,
+                     finished_at=show_iso(r["finished_at"], tz) or None) for r in runs]
+        events = [dict(e, at=show_iso(e["at"], tz)) for e in events]
+        if setup is not None:
+            from zoneinfo import ZoneInfo
+
+            setup = setup.astimezone(ZoneInfo(tz))
         print_history(scenario.name, setup, runs, events, order=args.order)
     return 0
 
