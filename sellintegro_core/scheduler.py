@@ -61,6 +61,7 @@ def schedule_loop(paths: list[Path], *, host: Any = None, stop: StopFlag | None 
             now, schedule, scenario.timezone)
         echo(f"{scenario.name}: next run {upcoming[key]:%Y-%m-%d %H:%M %Z}")
     runs = 0
+    stopped = ""
     while not stop:
         key = min(upcoming, key=lambda k: upcoming[k])
         when = upcoming[key]
@@ -80,12 +81,14 @@ def schedule_loop(paths: list[Path], *, host: Any = None, stop: StopFlag | None 
         if scenario is not None:
             try:
                 report = locked_run(scenario, host=host, stop=stop)
+                if report.outcome == "stopped":
+                    stopped = report.message
                 counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()) if v) or "nothing to do"
                 echo(f"{scenario.name}: {report.outcome} ({counts}; BaseLinker calls {report.api_calls})")
-                if report.outcome == "stopped":
-                    raise Stopped(report.message)
                 now = clock.now(scenario.timezone)
                 upcoming[key] = following_run(report, now, scenario)
+            except Stopped:
+                raise
             except RetriableError as exc:
                 echo(f"{scenario.name}: {exc.message}")
                 upcoming[key] = next_run(now, scenario.model.schedule, scenario.timezone)
@@ -96,6 +99,8 @@ def schedule_loop(paths: list[Path], *, host: Any = None, stop: StopFlag | None 
         else:
             upcoming[key] = next_run(now, scenarios[key].model.schedule, scenarios[key].timezone)
         runs += 1
+        if stopped:
+            raise Stopped(stopped)
         echo(f"{scenarios[key].name}: next run {upcoming[key]:%Y-%m-%d %H:%M %Z}")
         if max_runs is not None and runs >= max_runs:
             break
