@@ -73,7 +73,8 @@ class Engine:
         self.name = scenario.name
         self.ledger = ledger or open_ledger(scenario.model.state.url, scenario.base_dir, read_only=plan_only)
         self._own_ledger = ledger is None
-        self.report = RunReport(scenario=self.name, plan_only=plan_only, started_at=self.now())
+        self.report = RunReport(scenario=self.name, plan_only=plan_only, started_at=self.now(),
+                                timezone=scenario.timezone)
         self._renderer: Any = None
         self._renderer_built = False
         self._sink: Any = None
@@ -249,7 +250,8 @@ class Engine:
         try:
             check(statuses)
         except ConfigError as exc:
-            raise ConfigError(f"{exc.message} Nothing was sent to BaseLinker.", errors=exc.errors) from None
+            raise ConfigError(f"{exc.message} Nothing was written: every name is checked before the first "
+                              "write.", errors=exc.errors) from None
 
 
 def run_scenario(scenario: Scenario, *, plan_only: bool = False, host: PluginHost | None = None,

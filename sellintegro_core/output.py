@@ -78,9 +78,9 @@ def print_report(report: RunReport, *, max_rows: int = 200) -> None:
 
     console = Console()
     title = f"{'plan' if report.plan_only else 'run'} of {report.scenario}"
-    zone = report.window_start.tzinfo if report.window_start else None   # the scenario's: one zone per message
+    zone = _zone(report)            # the scenario's: one zone per message
     if report.window_start and report.window_end:
-        title += f" — orders placed {_fmt(report.window_start)} … {_fmt(report.window_end, zone)}"
+        title += f" — orders placed {_fmt(report.window_start, zone)} … {_fmt(report.window_end, zone)}"
     table = Table(title=title)
     for column in ("order", "document", "action", "outcome", "status", "details"):
         table.add_column(column, overflow="fold")
@@ -129,6 +129,14 @@ def print_history(scenario: str, setup_at: datetime | None, runs: list[dict[str,
         console.print(table)
     else:
         console.print("no events recorded" + (f" for order {order}" if order else ""))
+
+
+def _zone(report: RunReport) -> Any:
+    from zoneinfo import ZoneInfo
+
+    if report.timezone:
+        return ZoneInfo(report.timezone)
+    return report.window_start.tzinfo if report.window_start else None
 
 
 def _fmt(moment: datetime, zone: Any = None) -> str:

@@ -38,10 +38,11 @@ class RunReport:
     message: str = ""
     rows: list[Row] = field(default_factory=list)
     run_id: int | None = None
+    timezone: str = ""                  # the scenario's: every time shown is in it, with its zone
 
     def as_dict(self) -> dict[str, Any]:
         return {
-            "scenario": self.scenario, "plan": self.plan_only, "run_id": self.run_id,
+            "scenario": self.scenario, "plan": self.plan_only, "run_id": self.run_id, "timezone": self.timezone,
             "started_at": self.started_at.isoformat(),
             "finished_at": self.finished_at.isoformat() if self.finished_at else None,
             "window": {"start": self.window_start.isoformat() if self.window_start else None,

@@ -59,7 +59,7 @@ def schedule_loop(paths: list[Path], *, host: Any = None, stop: StopFlag | None 
         schedule = scenario.model.schedule
         upcoming[key] = now if in_active_window(now, schedule, scenario.timezone) else next_run(
             now, schedule, scenario.timezone)
-        echo(f"{scenario.name}: next run {upcoming[key]:%Y-%m-%d %H:%M %Z}")
+        echo(f"{scenario.name}: next run {clock.show(upcoming[key], scenario.timezone)}")
     runs = 0
     stopped = ""
     while not stop:
@@ -101,7 +101,7 @@ def schedule_loop(paths: list[Path], *, host: Any = None, stop: StopFlag | None 
         runs += 1
         if stopped:
             raise Stopped(stopped)
-        echo(f"{scenarios[key].name}: next run {upcoming[key]:%Y-%m-%d %H:%M %Z}")
+        echo(f"{scenarios[key].name}: next run {clock.show(upcoming[key], scenarios[key].timezone)}")
         if max_runs is not None and runs >= max_runs:
             break
     return runs
