@@ -74,17 +74,13 @@ def _run_or_plan(args: argparse.Namespace, *, plan_only: bool) -> int:
     from .config import load_scenario
     from .output import Progress, print_report
     from .scheduler import locked_run
-    from .stopping import StopFlag, install_stop_handlers, restore_handlers
+    from .stopping import handling_stops
 
     host = _host(args)
-    scenario = load_scenario(args.scenario, host=host)
-    stop = StopFlag()
-    previous = install_stop_handlers(stop)
-    try:
+    with handling_stops() as stop:
+        scenario = load_scenario(args.scenario, host=host)
         with Progress(enabled=not args.json and not getattr(args, "no_progress", False)) as progress:
             report = locked_run(scenario, plan_only=plan_only, host=host, progress=progress.update, stop=stop)
-    finally:
-        restore_handlers(previous)
     if args.json:
         _print_json(report.as_dict())
         if report.outcome == "stopped":
@@ -109,15 +105,11 @@ def cmd_schedule(args: argparse.Namespace) -> int:
     from pathlib import Path
 
     from .scheduler import schedule_loop
-    from .stopping import StopFlag, install_stop_handlers, restore_handlers
+    from .stopping import handling_stops
 
-    stop = StopFlag()
-    previous = install_stop_handlers(stop)
-    try:
+    with handling_stops() as stop:
         schedule_loop([Path(p) for p in args.scenarios], host=_host(args), stop=stop, max_runs=args.max_runs,
                       echo=lambda line: print(line, flush=True))
-    finally:
-        restore_handlers(previous)
     return 0
 
 
@@ -241,8 +233,22 @@ def build_parser(host: Any | None) -> argparse.ArgumentParser:
     return parser
 
 
+STOPPABLE = frozenset({"run", "plan", "schedule", "demo"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command in STOPPABLE:
+        from .stopping import handling_stops
+
+        # from the very start: a SIGTERM while plugins load still ends the command cleanly (exit 4 / 0)
+        with handling_stops():
+            return _main(argv)
+    return _main(argv)
+
+
+def _main(argv: list[str]) -> int:
     strict = "--strict-plugins" in argv
     debug = "--debug" in argv
     try:

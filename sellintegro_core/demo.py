@@ -241,7 +241,7 @@ def save_pdfs(url: str, folder: Path, receipt_orders: list[int]) -> dict[str, Pa
 def run_demo(args: argparse.Namespace, *, host: Any) -> int:
     import shutil
 
-    from .stopping import StopFlag, install_stop_handlers, restore_handlers
+    from .stopping import handling_stops
 
     _need_plugins(host)
     folder = Path(args.dir).expanduser().resolve()
@@ -251,14 +251,12 @@ def run_demo(args: argparse.Namespace, *, host: Any) -> int:
     db = _make_database(folder, args.documents, args.seed)
     seed = _write_seed(folder, db)
     os.environ[TOKEN_ENV] = DEMO_TOKEN
-    stop = StopFlag()
-    previous = install_stop_handlers(stop)
-    emulator = EmulatorProcess(folder, seed)
-    try:
-        return _demo_runs(args, host, folder, db, emulator, stop)
-    finally:
-        emulator.stop()
-        restore_handlers(previous)
+    with handling_stops() as stop:
+        emulator = EmulatorProcess(folder, seed)
+        try:
+            return _demo_runs(args, host, folder, db, emulator, stop)
+        finally:
+            emulator.stop()
 
 
 def _demo_runs(args: argparse.Namespace, host: Any, folder: Path, db: Path, emulator: EmulatorProcess,

@@ -11,6 +11,8 @@ from __future__ import annotations
 import signal
 import sys
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from .errors import Stopped
@@ -74,3 +76,27 @@ def install_stop_handlers(stop: StopFlag) -> dict[int, Any]:
 def restore_handlers(previous: dict[int, Any]) -> None:
     for sig, old in previous.items():
         signal.signal(sig, old)
+
+
+_current: StopFlag | None = None
+
+
+@contextmanager
+def handling_stops() -> Iterator[StopFlag]:
+    """The stop flag of this command, with the handlers installed for as long as the block runs.
+
+    Nested use (``main`` installs it before loading plugins, the command uses it again) shares one flag, so a
+    signal that arrives while the program is still starting up stops the run as soon as it begins.
+    """
+    global _current
+    if _current is not None:
+        yield _current
+        return
+    stop = StopFlag()
+    previous = install_stop_handlers(stop)
+    _current = stop
+    try:
+        yield stop
+    finally:
+        _current = None
+        restore_handlers(previous)
