@@ -51,7 +51,7 @@ class Applier:
         self._labels[action.key] = action.document_number
         self.before_write()
         if self.plan_only:
-            result = ActionResult(key=action.key, outcome="planned", message=action.reason or "would attach")
+            result = self._plan_attach(action, document)
             self.account(action, result, document_number=action.document_number)
             return result
         steps = LedgerStepLog(self.ledger, self.scenario, action.key, self.now)
@@ -68,6 +68,23 @@ class Applier:
                                   data={"code": exc.code})
         self.account(action, result, document_number=action.document_number)
         return result
+
+    def _plan_attach(self, action: AttachDocument, document: SalesDocument | None) -> ActionResult:
+        """What the run would record for this attach, without sending or rendering a PDF: the sink's checks
+        before any call (``plan_check``) and the document's HTML (``render_html``: KSeF data and template
+        errors), when the components offer them."""
+        try:
+            check = getattr(self.sink, "plan_check", None)
+            if callable(check):
+                check(action)
+            if document is None:
+                raise DocumentError(f"document {action.document_number} is no longer in the source")
+            html = getattr(self.renderer(), "render_html", None)
+            if callable(html):
+                html(document, action.template, ksef_label=action.ksef_label)
+        except DocumentError as exc:
+            return ActionResult(key=action.key, outcome="failed", message=exc.message, data={"code": exc.code})
+        return ActionResult(key=action.key, outcome="planned", message=action.reason or "would attach")
 
     # ---------------------------------------------------------------- status / field changes
     def queued_keys(self) -> set[str]:

@@ -10,7 +10,7 @@ from typing import Any
 from .stack import Demo, cli_env, prepare, report_of, run_cli
 
 INTERNAL_KEY = re.compile(r"\b(attach|status|field|skip):[^\s:]+:")
-SAME = {"planned": {"done", "already_done"}, "skipped": {"skipped"}}
+SAME = {"planned": {"done", "already_done"}, "skipped": {"skipped"}, "failed": {"failed"}}
 
 
 def _rows(report: dict[str, Any]) -> list[tuple[str, str, str]]:
@@ -44,7 +44,7 @@ def test_plan_lists_the_runs_actions_in_order_with_the_same_outcomes(demo: Demo,
             for p, r in zip(plan["rows"], run["rows"], strict=True):
                 expected = SAME.get(p["outcome"], {p["outcome"]})
                 assert r["outcome"] in expected, f"round {round_}: {p} planned, the run did {r}"
-                if p["outcome"] == "skipped":
+                if p["outcome"] in ("skipped", "failed"):
                     assert p["message"] == r["message"], (p, r)
                 writes += p["outcome"] == "planned"
             if round_ == 0:
@@ -55,3 +55,24 @@ def test_plan_lists_the_runs_actions_in_order_with_the_same_outcomes(demo: Demo,
             for report in (plan, run):
                 for row in report["rows"]:
                     assert not INTERNAL_KEY.search(row["message"]), row
+
+
+def test_plan_predicts_the_document_errors_of_the_run(demo: Demo, tmp_path: Path) -> None:
+    """Documents the run refuses before any call (a number BaseLinker cannot store) fail in the plan too, and
+    the order's failure status is planned as the run sets it."""
+    from sellintegro_baselinker.emulator import Emulator, serve
+
+    from .stack import TOKEN, emulator_seed
+    from .test_bad_runtime import LONG_INVOICE, LONG_RECEIPT, edit_odd_documents
+
+    emulator = Emulator(token=TOKEN, seed=emulator_seed(demo.sidecar))
+    with serve(emulator) as server:
+        scenario = prepare(tmp_path, demo, server.url, fast=False)
+        edit_odd_documents(tmp_path / "subiekt.sqlite")
+        plan, run = _plan_then_run(tmp_path, scenario)
+    assert _rows(plan) == _rows(run)
+    for p, r in zip(plan["rows"], run["rows"], strict=True):
+        assert r["outcome"] in SAME.get(p["outcome"], {p["outcome"]}), (p, r)
+    failed = {p["document"] for p in plan["rows"] if p["outcome"] == "failed"}
+    assert {LONG_INVOICE, LONG_RECEIPT} <= failed
+    assert any(p["action"] == "status -> Błąd faktury" and p["outcome"] == "planned" for p in plan["rows"])

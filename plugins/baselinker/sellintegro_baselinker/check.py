@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sellintegro_core.components import CheckItem
 from sellintegro_core.errors import AuthError, ConfigError, RetriableError, SellintegroError, SourceConnectionError
+from sellintegro_core.models import AttachDocument
 
 from .client import ApiRejected
 from .config import BaseLinkerConfig
@@ -69,6 +72,17 @@ class SinkChecks:
             except SellintegroError as exc:
                 items.append(CheckItem(f"status {name!r}", False, exc.message))
         return items
+
+    def plan_check(self, action: Any) -> None:
+        """``plan``: the checks an attach makes before any call (number length, order id), so a plan shows the
+        document errors the run would record. Raises :class:`DocumentError`."""
+        from .attach import INVOICE_NUMBER_MAX, RECEIPT_NUMBER_MAX, AttachFlows
+
+        if isinstance(action, AttachDocument):
+            receipt = action.target == "receipt"
+            AttachFlows._check_number(action, RECEIPT_NUMBER_MAX if receipt else INVOICE_NUMBER_MAX,
+                                      "receipt" if receipt else "invoice")
+            AttachFlows._order_id(action)
 
     def preflight(self, statuses: list[str]) -> None:
         """Before a run's first write: every status, series and extra-field name the scenario uses must exist.
