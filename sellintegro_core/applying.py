@@ -168,4 +168,6 @@ class Applier:
                 self.scenario, self.report.run_id, key=action.key, order_id=action.order_id,
                 document_id=document_id, type=action.type, outcome=result.outcome, code=str(code or ""),
                 message=message, data=redact_data(data), at=self.now())
+        if message != result.message:
+            result = result.model_copy(update={"message": message})
         self.hook.sellintegro_action_applied(scenario=self.scenario, action=action, result=result)

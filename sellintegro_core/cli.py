@@ -144,11 +144,12 @@ def cmd_history(args: argparse.Namespace) -> int:
     from .config import load_scenario
     from .ledger import open_ledger
     from .output import print_history
+    from .secrets import redact_data
 
     scenario = load_scenario(args.scenario, host=_host(args), validate_components=False)
     ledger = open_ledger(scenario.model.state.url, scenario.base_dir, read_only=True)
     try:
-        events = ledger.history(scenario.name, args.order)
+        events = redact_data(ledger.history(scenario.name, args.order))   # also events recorded before
         runs = ledger.runs(scenario.name, limit=args.runs)
         setup = ledger.setup_at(scenario.name)
     finally:

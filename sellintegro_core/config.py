@@ -205,9 +205,11 @@ def check_limits(model: ScenarioModel, limits: Limits) -> list[tuple[str, str]]:
 def load_scenario(path: str | Path, *, host: Any = None, validate_components: bool = True) -> Scenario:
     """Read and validate a scenario file. Raises ``ConfigError`` with every problem found."""
     from .plugins import get_host
+    from .secrets import remember_env_secrets
 
     path = Path(path).expanduser().resolve()
     raw = read_toml(path)
+    remember_env_secrets(raw)
     host = host or get_host()
     errors: list[tuple[str, str]] = []
     model: ScenarioModel | None = None

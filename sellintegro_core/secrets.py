@@ -43,6 +43,22 @@ def remember_secret(value: str) -> None:
         _PATTERN = re.compile("|".join(re.escape(s) for s in ordered))
 
 
+def remember_env_secrets(data: Any) -> None:
+    """Remember every ``{ env = "NAME" }`` value of a scenario (set and non-empty), whether or not the section
+    is validated, so that even `history` redacts a secret recorded before it was redacted."""
+    if isinstance(data, dict):
+        if set(data) == {"env"} and isinstance(data["env"], str):
+            value = os.environ.get(data["env"])
+            if value and value.strip():
+                remember_secret(value)
+            return
+        for item in data.values():
+            remember_env_secrets(item)
+    elif isinstance(data, list):
+        for item in data:
+            remember_env_secrets(item)
+
+
 def redact(text: str) -> str:
     """``text`` with every remembered secret replaced by ``***``."""
     if _PATTERN is None or not isinstance(text, str) or not text:

@@ -171,3 +171,21 @@ def test_a_token_echoed_in_a_rejected_write_is_redacted_in_the_ledger_and_histor
     assert "Invalid token ***" in seen
     assert TOKEN not in seen
 
+
+
+def test_history_redacts_a_token_recorded_by_an_older_version(stack_factory: Any) -> None:
+    stack = stack_factory()
+    first = run_cli("run", str(stack.scenario), "--json", "--no-progress", cwd=stack.folder)
+    assert first.returncode in (0, 1), first.stderr
+    con = sqlite3.connect(stack.folder / "state" / "ledger.db")
+    con.execute("INSERT INTO events (scenario, run_id, at, order_id, document_id, key, type, outcome, code, "
+                "message) VALUES ('reliability', 1, '2026-11-25T10:00:00+01:00', '1', '', 'x', 'attach', "
+                "'failed', '', ?)", (f"BaseLinker rejected addInvoice: Invalid token {TOKEN}",))
+    con.commit()
+    con.close()
+    for args in (["history", str(stack.scenario)], ["history", str(stack.scenario), "--json"],
+                 ["history", str(stack.scenario), "--order", "1"]):
+        shown = run_cli(*args, cwd=stack.folder)
+        assert shown.returncode == 0, shown.stderr
+        assert "Invalid token ***" in shown.stdout
+        assert TOKEN not in shown.stdout + shown.stderr
