@@ -37,14 +37,14 @@ def _run(stack: Any, *extra: str) -> tuple[Any, dict[str, Any] | None, float]:
 def test_a_dripping_answer_is_cut_at_the_deadline_and_the_run_is_deferred(stack_factory: Any) -> None:
     stack = stack_factory()
     with HostileProxy(stack.server.url, {"getOrders": drip(0.5)}) as proxy:
-        _through(stack, proxy, timeout=2, max_retries=1, retry_max_seconds=3)
+        _through(stack, proxy, timeout=2, max_retries=1, retry_max_seconds=6)
         done, report, took = _run(stack)
     assert done.returncode == 4, done.stderr
     assert report is not None and report["outcome"] == "deferred"
     assert "getOrders" in report["message"] and "no complete answer within 2 s" in report["message"]
     assert proxy.methods.count("getOrders") == 2                   # one retry, then deferred
-    # one call with its retries takes at most timeout + retry_max_seconds (2 + 3), plus start-up
-    assert took < 5 + 20, f"took {took:.1f} s"
+    # one call with its retries takes at most timeout + retry_max_seconds (2 + 6), plus start-up
+    assert took < 8 + 20, f"took {took:.1f} s"
     assert not writes([{"method": m} for m in proxy.methods])
     # the scenario lock was released: the next run starts at once (and finds the same hostile server gone)
     again = run_cli("run", str(stack.scenario), "--json", "--no-progress", cwd=stack.folder, timeout=120)
@@ -189,3 +189,38 @@ def test_history_redacts_a_token_recorded_by_an_older_version(stack_factory: Any
         assert shown.returncode == 0, shown.stderr
         assert "Invalid token ***" in shown.stdout
         assert TOKEN not in shown.stdout + shown.stderr
+
+
+def test_the_client_cuts_a_dripping_answer_at_its_deadline() -> None:
+    """The deadline covers the whole body: a byte every 0.3 s never trips a per-read timeout, yet the call
+    ends after ``timeout`` seconds (no retry here)."""
+    from sellintegro_baselinker.client import BaseLinkerClient
+    from sellintegro_core.errors import RetriableError
+
+    with HostileProxy("http://127.0.0.1:9/unused", {"getOrders": drip(0.3)}) as proxy:
+        client = BaseLinkerClient("client-token-xyz", proxy.url, timeout=1.0, max_retries=0)
+        started = time.monotonic()
+        with pytest.raises(RetriableError, match="no complete answer within 1 s"):
+            client.call("getOrders", {})
+        took = time.monotonic() - started
+        client.close()
+    assert 0.9 < took < 3, took
+
+
+def test_a_stop_request_abandons_a_read_in_flight_at_once() -> None:
+    import threading
+
+    from sellintegro_baselinker.client import BaseLinkerClient
+    from sellintegro_core.errors import Stopped
+    from sellintegro_core.stopping import StopFlag
+
+    stop = StopFlag()
+    with HostileProxy("http://127.0.0.1:9/unused", {"getOrders": drip(0.3)}) as proxy:
+        client = BaseLinkerClient("client-token-xyz", proxy.url, timeout=30.0, max_retries=0, stop=stop)
+        threading.Timer(0.5, stop.set).start()
+        started = time.monotonic()
+        with pytest.raises(Stopped):
+            client.call("getOrders", {})
+        took = time.monotonic() - started
+        client.close()
+    assert took < 2, took
