@@ -39,7 +39,7 @@ from sellintegro_core.errors import (
     SellintegroError,
     SourceConnectionError,
 )
-from sellintegro_core.secrets import remember_secret
+from sellintegro_core.secrets import redact, remember_secret
 
 from .limiter import CallLimiter, parse_block_until
 from .transport import DEFAULT_MAX_ANSWER_BYTES, Transport, TransportFailure
@@ -61,7 +61,7 @@ class ApiRejected(SellintegroError):
         super().__init__(f"BaseLinker rejected {method}: {message} ({code})")
         self.method = method
         self.code = code
-        self.error_message = message
+        self.error_message = redact(message)
 
 
 _Transport = TransportFailure
