@@ -44,6 +44,7 @@ def test_a_dripping_answer_is_cut_at_the_deadline_and_the_run_is_deferred(stack_
     assert "getOrders" in report["message"] and "no complete answer within 2 s" in report["message"]
     assert proxy.methods.count("getOrders") == 2                   # one retry, then deferred
     # one call with its retries takes at most timeout + retry_max_seconds (2 + 6), plus start-up
+    print(f"dripping getOrders: run ended deferred after {took:.1f} s")   # shown with -s (measurements)
     assert took < 8 + 20, f"took {took:.1f} s"
     assert not writes([{"method": m} for m in proxy.methods])
     # the scenario lock was released: the next run starts at once (and finds the same hostile server gone)
@@ -88,6 +89,7 @@ def test_a_100_mb_answer_is_refused_unread(stack_factory: Any, length_header: bo
     assert not writes([{"method": m} for m in proxy.methods])
     # generous contract (the issue saw 1.4 GB): the run never held the answer
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"100 MB answer: refused after {took:.1f} s; child peak RSS so far {peak_mb:.0f} MB")
     assert peak_mb < 400, f"a child process peaked at {peak_mb:.0f} MB"
 
 

@@ -60,7 +60,9 @@ class Cli:
             self.proc.kill()
             self.proc.wait()
             raise
-        return code, time.monotonic() - sent
+        took = time.monotonic() - sent
+        print(f"{signal.Signals(sig).name} -> exit {code} after {took:.2f} s")   # shown with -s (measurements)
+        return code, took
 
     def kill(self) -> None:
         if self.proc.poll() is None:
