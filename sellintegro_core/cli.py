@@ -3,12 +3,11 @@
 from __future__ import annotations
 
 import argparse
-import signal
 import sys
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from .errors import EXIT_CONFIG, EXIT_CONNECTION, SellintegroError
+from .errors import EXIT_CONFIG, EXIT_CONNECTION, SellintegroError, Stopped
 
 CORE_COMMANDS: dict[str, Callable[[argparse.Namespace], int]] = {}
 
@@ -27,16 +26,18 @@ def _host(args: argparse.Namespace) -> Any:
 
 
 def _print_json(data: Any) -> None:
+    from .secrets import redact_data
     from .terminal import json_text
 
-    print(json_text(data))
+    print(json_text(redact_data(data)))
 
 
 def _echo(line: str) -> None:
-    """One line of ``schedule`` output; values from outside in it are plain text."""
+    """One line of ``schedule`` output; values from outside in it are plain text, secrets redacted."""
+    from .secrets import redact
     from .terminal import plain
 
-    print(plain(line, keep_newlines=True), flush=True)
+    print(plain(redact(line), keep_newlines=True), flush=True)
 
 
 # ---------------------------------------------------------------------------------------------- commands
@@ -84,46 +85,22 @@ def cmd_validate(args: argparse.Namespace) -> int:
 
 def _run_or_plan(args: argparse.Namespace, *, plan_only: bool) -> int:
     from .config import load_scenario
-    from .engine import StopFlag
     from .output import Progress, print_report
     from .scheduler import locked_run
+    from .stopping import handling_stops
 
     host = _host(args)
-    scenario = load_scenario(args.scenario, host=host)
-    stop = StopFlag()
-    previous = _install_stop_handlers(stop)
-    try:
+    with handling_stops() as stop:
+        scenario = load_scenario(args.scenario, host=host)
         with Progress(enabled=not args.json and not getattr(args, "no_progress", False)) as progress:
             report = locked_run(scenario, plan_only=plan_only, host=host, progress=progress.update, stop=stop)
-    finally:
-        _restore_handlers(previous)
     if args.json:
         _print_json(report.as_dict())
+        if report.outcome == "stopped":
+            print(report.message, file=sys.stderr)
     else:
         print_report(report)
     return report.exit_code
-
-
-def _install_stop_handlers(stop: Any) -> dict[int, Any]:
-    previous: dict[int, Any] = {}
-
-    def handler(signum: int, frame: Any) -> None:
-        if stop:
-            raise KeyboardInterrupt
-        print("\nstopping after the current step (press Ctrl-C again to abort)", file=sys.stderr)
-        stop.set()
-
-    for sig in (signal.SIGINT, signal.SIGTERM):
-        try:
-            previous[sig] = signal.signal(sig, handler)
-        except ValueError:  # not in the main thread
-            pass
-    return previous
-
-
-def _restore_handlers(previous: dict[int, Any]) -> None:
-    for sig, old in previous.items():
-        signal.signal(sig, old)
 
 
 @_command("plan")
@@ -140,16 +117,12 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_schedule(args: argparse.Namespace) -> int:
     from pathlib import Path
 
-    from .engine import StopFlag
     from .scheduler import schedule_loop
+    from .stopping import handling_stops
 
-    stop = StopFlag()
-    previous = _install_stop_handlers(stop)
-    try:
+    with handling_stops() as stop:
         schedule_loop([Path(p) for p in args.scenarios], host=_host(args), stop=stop, max_runs=args.max_runs,
                       echo=_echo)
-    finally:
-        _restore_handlers(previous)
     return 0
 
 
@@ -184,11 +157,12 @@ def cmd_history(args: argparse.Namespace) -> int:
     from .config import load_scenario
     from .ledger import open_ledger
     from .output import print_history
+    from .secrets import redact_data
 
     scenario = load_scenario(args.scenario, host=_host(args), validate_components=False)
     ledger = open_ledger(scenario.model.state.url, scenario.base_dir, read_only=True)
     try:
-        events = ledger.history(scenario.name, args.order)
+        events = redact_data(ledger.history(scenario.name, args.order))   # also events recorded before
         runs = ledger.runs(scenario.name, limit=args.runs)
         setup = ledger.setup_at(scenario.name)
     finally:
@@ -196,6 +170,16 @@ def cmd_history(args: argparse.Namespace) -> int:
     if args.json:
         _print_json({"scenario": scenario.name, "setup_at": setup, "runs": runs, "events": events})
     else:
+        from .clock import show_iso
+
+        tz = scenario.timezone          # every time shown in the scenario's zone, with the zone
+        runs = [dict(r, started_at=show_iso(r["started_at"], tz) or None,
+                     finished_at=show_iso(r["finished_at"], tz) or None) for r in runs]
+        events = [dict(e, at=show_iso(e["at"], tz)) for e in events]
+        if setup is not None:
+            from zoneinfo import ZoneInfo
+
+            setup = setup.astimezone(ZoneInfo(tz))
         print_history(scenario.name, setup, runs, events, order=args.order)
     return 0
 
@@ -307,8 +291,22 @@ def build_parser(host: Any | None) -> argparse.ArgumentParser:
     return parser
 
 
+STOPPABLE = frozenset({"run", "plan", "schedule", "demo"})
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
+    command = next((a for a in argv if not a.startswith("-")), None)
+    if command in STOPPABLE:
+        from .stopping import handling_stops
+
+        # from the very start: a SIGTERM while plugins load still ends the command cleanly (exit 4 / 0)
+        with handling_stops():
+            return _piped(argv)
+    return _piped(argv)
+
+
+def _piped(argv: list[str]) -> int:
     strict = "--strict-plugins" in argv
     debug = "--debug" in argv
     from .terminal import pipe_safe_streams
@@ -333,6 +331,9 @@ def _main(argv: list[str], *, strict: bool, debug: bool) -> int:
         if plugin_run is not None:
             return int(plugin_run(args) or 0)
         return CORE_COMMANDS[args.command](args)
+    except Stopped as exc:  # `schedule` stopped in the middle of a run
+        print(exc.message, file=sys.stderr)
+        return exc.exit_code
     except SellintegroError as exc:
         _print_error(exc)
         if debug:
@@ -344,10 +345,11 @@ def _main(argv: list[str], *, strict: bool, debug: bool) -> int:
     except Exception as exc:  # noqa: BLE001 - last resort: a clear line instead of a traceback
         if debug:
             raise
+        from .secrets import redact
         from .terminal import plain
 
-        print(f"error: unexpected {type(exc).__name__}: {plain(exc, keep_newlines=True)} (run with --debug for "
-              "details)", file=sys.stderr)
+        print(f"error: unexpected {type(exc).__name__}: {plain(redact(str(exc)), keep_newlines=True)} (run with "
+              "--debug for details)", file=sys.stderr)
         return 1
 
 

@@ -48,6 +48,7 @@ class ComponentContext:
     timezone: str = "Europe/Warsaw"
     state: StateStore | None = None       # persistent per-scenario state (ledger-backed)
     plan_only: bool = False               # True in `plan`: components must not write anywhere
+    stop: Any = None                      # the run's StopFlag: wait with ``stop.wait(s)``, never a bare sleep
     options: dict[str, Any] = field(default_factory=dict)
 
 

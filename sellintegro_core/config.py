@@ -213,9 +213,11 @@ def load_scenario(path: str | Path, *, host: Any = None, validate_components: bo
     """Read and validate a scenario file. Raises ``ConfigError`` with every problem found."""
     from .hints import did_you_mean
     from .plugins import get_host
+    from .secrets import remember_env_secrets
 
     path = Path(path).expanduser().resolve()
     raw = read_toml(path)
+    remember_env_secrets(raw)
     host = host or get_host()
     errors: list[tuple[str, str]] = []
     model: ScenarioModel | None = None

@@ -251,10 +251,7 @@ def save_pdfs(url: str, folder: Path, receipt_orders: list[int]) -> dict[str, Pa
 def run_demo(args: argparse.Namespace, *, host: Any) -> int:
     import shutil
 
-    from .config import load_scenario
-    from .engine import StopFlag
-    from .output import Progress, print_report
-    from .scheduler import locked_run, schedule_loop
+    from .stopping import handling_stops
 
     _need_plugins(host)
     folder = Path(args.dir).expanduser().resolve()
@@ -264,63 +261,69 @@ def run_demo(args: argparse.Namespace, *, host: Any) -> int:
     db = _make_database(folder, args.documents, args.seed)
     seed = _write_seed(folder, db)
     os.environ[TOKEN_ENV] = DEMO_TOKEN
-    emulator = EmulatorProcess(folder, seed)
-    try:
-        print(f"BaseLinker emulator: {emulator.url}")
-        scenario = load_scenario(_write_scenario(folder, emulator.url), host=host)
-        writes_before = _count_writes(emulator.log)
-        with Progress() as progress:
-            report = locked_run(scenario, host=host, progress=progress.update)
-        print_report(report)
-        writes = _count_writes(emulator.log) - writes_before
-        attached = [r for r in report.rows if r.action.startswith("attach") and r.outcome in ("done", "already_done")]
-        failed = [r for r in report.rows if r.outcome == "failed"]
-        sidecar = json.loads(Path(str(db) + ".orders.json").read_text(encoding="utf-8"))
-        receipt_orders = sorted({int(e["order_id"]) for e in sidecar.get("expected", [])
-                                 if e.get("target") == "receipt"})
-        saved = save_pdfs(emulator.url, folder, receipt_orders)
-        explained = _explained_skips(scenario)
-        missing = [e["document_number"] for e in sidecar.get("expected", [])
-                   if e["document_number"] not in saved and e["document_id"] not in explained]
-        print(f"\n{len(saved)} PDFs saved in {folder / 'pdf'} (this run attached {len(attached)})")
-        print(counts_explained(report, writes))
-        if saved:
-            first = sorted(saved.values())[0]
-            opener = "xdg-open" if sys.platform.startswith("linux") else ("open" if sys.platform == "darwin"
-                                                                         else "start")
-            print(f"open one: {opener} {shlex.quote(str(first))}")
-        scenario_file = shlex.quote(str(folder / "demo.toml"))
-        print(f"scenario: {folder / 'demo.toml'} — try `sellintegro history {scenario_file}`")
-        if not args.keep_running:
-            print("to run the scenario yourself, start `sellintegro demo --keep-running`: it keeps the emulator "
-                  "up and prints the commands")
-        problems = []
-        if failed:
-            problems.append(f"{len(failed)} document(s) failed: " + "; ".join(f"{r.document}: {r.message}"
-                                                                           for r in failed[:5]))
-        if missing:
-            problems.append(f"expected PDFs missing in BaseLinker: {', '.join(missing[:10])}")
-        if report.exit_code not in (0, 1):
-            problems.append(f"run ended {report.outcome}: {report.message}")
-        if problems:
-            print(plain("demo FAILED: " + " | ".join(problems)), file=sys.stderr)
-            return 1
-        print("demo OK: every document that can be sent was attached exactly once")
-        if args.keep_running:
-            print(f"emulator and scheduler keep running ({emulator.url}); Ctrl-C to stop")
-            print(own_run_commands(folder / "demo.toml"), flush=True)
-            stop = StopFlag()
-            from .cli import _echo, _install_stop_handlers, _restore_handlers
+    with handling_stops() as stop:
+        emulator = EmulatorProcess(folder, seed)
+        try:
+            return _demo_runs(args, host, folder, db, emulator, stop)
+        finally:
+            emulator.stop()
 
-            previous = _install_stop_handlers(stop)
-            try:
-                schedule_loop([folder / "demo.toml"], host=host, stop=stop,
-                              echo=_echo)
-            finally:
-                _restore_handlers(previous)
-        return 0
-    finally:
-        emulator.stop()
+
+def _demo_runs(args: argparse.Namespace, host: Any, folder: Path, db: Path, emulator: EmulatorProcess,
+               stop: Any) -> int:
+    from .config import load_scenario
+    from .output import Progress, print_report
+    from .scheduler import locked_run, schedule_loop
+
+    print(f"BaseLinker emulator: {emulator.url}")
+    scenario = load_scenario(_write_scenario(folder, emulator.url), host=host)
+    writes_before = _count_writes(emulator.log)
+    with Progress() as progress:
+        report = locked_run(scenario, host=host, progress=progress.update, stop=stop)
+    print_report(report)
+    if report.outcome == "stopped":
+        return report.exit_code
+    writes = _count_writes(emulator.log) - writes_before
+    attached = [r for r in report.rows if r.action.startswith("attach") and r.outcome in ("done", "already_done")]
+    failed = [r for r in report.rows if r.outcome == "failed"]
+    sidecar = json.loads(Path(str(db) + ".orders.json").read_text(encoding="utf-8"))
+    receipt_orders = sorted({int(e["order_id"]) for e in sidecar.get("expected", [])
+                             if e.get("target") == "receipt"})
+    saved = save_pdfs(emulator.url, folder, receipt_orders)
+    explained = _explained_skips(scenario)
+    missing = [e["document_number"] for e in sidecar.get("expected", [])
+               if e["document_number"] not in saved and e["document_id"] not in explained]
+    print(f"\n{len(saved)} PDFs saved in {folder / 'pdf'} (this run attached {len(attached)})")
+    print(counts_explained(report, writes))
+    if saved:
+        first = sorted(saved.values())[0]
+        opener = "xdg-open" if sys.platform.startswith("linux") else ("open" if sys.platform == "darwin"
+                                                                     else "start")
+        print(f"open one: {opener} {shlex.quote(str(first))}")
+    scenario_file = shlex.quote(str(folder / "demo.toml"))
+    print(f"scenario: {folder / 'demo.toml'} — try `sellintegro history {scenario_file}`")
+    if not args.keep_running:
+        print("to run the scenario yourself, start `sellintegro demo --keep-running`: it keeps the emulator "
+              "up and prints the commands")
+    problems = []
+    if failed:
+        problems.append(f"{len(failed)} document(s) failed: " + "; ".join(f"{r.document}: {r.message}"
+                                                                       for r in failed[:5]))
+    if missing:
+        problems.append(f"expected PDFs missing in BaseLinker: {', '.join(missing[:10])}")
+    if report.exit_code not in (0, 1):
+        problems.append(f"run ended {report.outcome}: {report.message}")
+    if problems:
+        print(plain("demo FAILED: " + " | ".join(problems)), file=sys.stderr)
+        return 1
+    print("demo OK: every document that can be sent was attached exactly once")
+    if args.keep_running:
+        print(f"emulator and scheduler keep running ({emulator.url}); Ctrl-C to stop")
+        print(own_run_commands(folder / "demo.toml"), flush=True)
+        from .cli import _echo
+
+        schedule_loop([folder / "demo.toml"], host=host, stop=stop, echo=_echo)
+    return 0
 
 
 def counts_explained(report: Any, writes: int) -> str:

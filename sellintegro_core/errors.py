@@ -10,6 +10,10 @@ Every error carries a ``message`` for the user (safe to print, never contains se
 | RetriableError     | bounded retries with backoff, then the run is deferred     | 4 (deferred) |
 | RateLimitBlocked   | stop all calls until ``until``; defer the rest of the run  | 4 (deferred) |
 | DocumentError      | skip this document/order, record why, run continues        | 1 at the end |
+| Stopped            | SIGTERM/Ctrl-C: the run records what it did and ends       | 4 (stopped)  |
+
+Messages are redacted (:func:`sellintegro_core.secrets.redact`): a secret a server echoes back never reaches
+the user, the ledger or a log through an error.
 """
 
 from __future__ import annotations
@@ -29,9 +33,12 @@ class SellintegroError(Exception):
     exit_code: int = 1
 
     def __init__(self, message: str, *, internal: str | None = None) -> None:
+        from .secrets import redact
+
+        message = redact(message)
         super().__init__(message)
         self.message = message
-        self.internal = internal
+        self.internal = redact(internal) if internal is not None else None
 
     def __str__(self) -> str:
         return self.message
@@ -48,7 +55,9 @@ class ConfigError(SellintegroError):
     def __init__(self, message: str, *, errors: list[tuple[str, str]] | None = None,
                  internal: str | None = None, hint: str | None = None) -> None:
         super().__init__(message, internal=internal)
-        self.errors = errors or []
+        from .secrets import redact
+
+        self.errors = [(path, redact(text)) for path, text in (errors or [])]
         self.hint = hint
 
     def __str__(self) -> str:
@@ -97,3 +106,15 @@ class DocumentError(SellintegroError):
     def __init__(self, message: str, *, code: str = "document_error", internal: str | None = None) -> None:
         super().__init__(message, internal=internal)
         self.code = code
+
+
+STOPPED_MESSAGE = "stopped; the next run continues"
+
+
+class Stopped(SellintegroError):
+    """A stop was requested (SIGTERM, Ctrl-C): the run ends after recording what it did (exit 4)."""
+
+    exit_code = EXIT_DEFERRED
+
+    def __init__(self, message: str = STOPPED_MESSAGE) -> None:
+        super().__init__(message)

@@ -289,5 +289,5 @@ def run_init(args: argparse.Namespace, *, host: Any) -> int:
         setup = ledger.ensure_setup(scenario.name, clock.now(scenario.timezone))
     finally:
         ledger.close()
-    print(f"scenario {scenario.name!r} set up at {setup:%Y-%m-%d %H:%M}; next: sellintegro check {path}")
+    print(f"scenario {scenario.name!r} set up at {setup:%Y-%m-%d %H:%M %Z}; next: sellintegro check {path}")
     return 0

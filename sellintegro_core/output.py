@@ -79,8 +79,9 @@ def print_report(report: RunReport, *, max_rows: int = 200) -> None:
 
     console = plain_console()
     title = f"{'plan' if report.plan_only else 'run'} of {plain(report.scenario)}"
+    zone = _zone(report)            # the scenario's: one zone per message
     if report.window_start and report.window_end:
-        title += f" — orders placed {_fmt(report.window_start)} … {_fmt(report.window_end)}"
+        title += f" — orders placed {_fmt(report.window_start, zone)} … {_fmt(report.window_end, zone)}"
     table = Table(title=text(title))
     for column in ("order", "document", "action", "outcome", "status", "details"):
         table.add_column(column, overflow="fold")
@@ -97,7 +98,7 @@ def print_report(report: RunReport, *, max_rows: int = 200) -> None:
     if report.message:
         console.print(plain(report.message, keep_newlines=True))
     if report.deferred_until:
-        console.print(f"deferred until {_fmt(report.deferred_until)}; the next run continues from there")
+        console.print(f"deferred until {_fmt(report.deferred_until, zone)}; the next run continues from there")
 
 
 def print_history(scenario: str, setup_at: datetime | None, runs: list[dict[str, Any]],
@@ -129,5 +130,18 @@ def print_history(scenario: str, setup_at: datetime | None, runs: list[dict[str,
         console.print("no events recorded" + (f" for order {plain(order)}" if order else ""))
 
 
-def _fmt(moment: datetime) -> str:
-    return moment.strftime("%Y-%m-%d %H:%M")
+def _zone(report: RunReport) -> Any:
+    from zoneinfo import ZoneInfo
+
+    if report.timezone:
+        return ZoneInfo(report.timezone)
+    return report.window_start.tzinfo if report.window_start else None
+
+
+def _fmt(moment: datetime, zone: Any = None) -> str:
+    """``2026-11-25 15:01 CET``: always with the zone (in ``zone`` when given)."""
+    from .clock import show
+
+    if zone is not None and moment.tzinfo is not None:
+        moment = moment.astimezone(zone)
+    return show(moment)

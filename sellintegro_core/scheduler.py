@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -10,9 +9,10 @@ from typing import Any
 
 from . import clock
 from .config import Scenario, load_scenario
-from .engine import RunReport, StopFlag, run_scenario
-from .errors import ConfigError, RetriableError, SellintegroError
+from .engine import RunReport, run_scenario
+from .errors import ConfigError, RetriableError, SellintegroError, Stopped
 from .schedule import ScenarioLock, in_active_window, lock_path, next_run
+from .stopping import StopFlag
 
 RESUME_MARGIN = timedelta(seconds=5)
 
@@ -37,10 +37,16 @@ def following_run(report: RunReport, now: datetime, scenario: Scenario) -> datet
 
 
 def schedule_loop(paths: list[Path], *, host: Any = None, stop: StopFlag | None = None,
-                  max_runs: int | None = None, sleep: Callable[[float], None] = time.sleep,
+                  max_runs: int | None = None, sleep: Callable[[float], None] | None = None,
                   echo: Callable[[str], None] = print) -> int:
-    """Run each scenario at its times. Returns the number of runs made."""
-    stop = stop or StopFlag()
+    """Run each scenario at its times. Returns the number of runs made.
+
+    A stop request while idle ends the loop at once (the caller exits 0); a stop in the middle of a run ends
+    that run and raises :class:`~sellintegro_core.errors.Stopped` (exit 4) once it has recorded what it did.
+    """
+    # `stop or StopFlag()` would replace the caller's flag: an unset flag is falsy
+    stop = stop if stop is not None else StopFlag()
+    wait: Callable[[float], Any] = sleep if sleep is not None else stop.wait
     scenarios = {str(p): load_scenario(p, host=host) for p in paths}
     for key, scenario in scenarios.items():
         if scenario.model.schedule.mode != "auto":
@@ -53,8 +59,9 @@ def schedule_loop(paths: list[Path], *, host: Any = None, stop: StopFlag | None 
         schedule = scenario.model.schedule
         upcoming[key] = now if in_active_window(now, schedule, scenario.timezone) else next_run(
             now, schedule, scenario.timezone)
-        echo(f"{scenario.name}: next run {upcoming[key]:%Y-%m-%d %H:%M %Z}")
+        echo(f"{scenario.name}: next run {clock.show(upcoming[key], scenario.timezone)}")
     runs = 0
+    stopped = ""
     while not stop:
         key = min(upcoming, key=lambda k: upcoming[k])
         when = upcoming[key]
@@ -62,7 +69,7 @@ def schedule_loop(paths: list[Path], *, host: Any = None, stop: StopFlag | None 
             remaining = (when - clock.now()).total_seconds()
             if remaining <= 0:
                 break
-            sleep(min(remaining, 1.0))
+            wait(min(remaining, 1.0))
         if stop:
             break
         try:
@@ -74,10 +81,14 @@ def schedule_loop(paths: list[Path], *, host: Any = None, stop: StopFlag | None 
         if scenario is not None:
             try:
                 report = locked_run(scenario, host=host, stop=stop)
+                if report.outcome == "stopped":
+                    stopped = report.message
                 counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()) if v) or "nothing to do"
                 echo(f"{scenario.name}: {report.outcome} ({counts}; BaseLinker calls {report.api_calls})")
                 now = clock.now(scenario.timezone)
                 upcoming[key] = following_run(report, now, scenario)
+            except Stopped:
+                raise
             except RetriableError as exc:
                 echo(f"{scenario.name}: {exc.message}")
                 upcoming[key] = next_run(now, scenario.model.schedule, scenario.timezone)
@@ -88,7 +99,9 @@ def schedule_loop(paths: list[Path], *, host: Any = None, stop: StopFlag | None 
         else:
             upcoming[key] = next_run(now, scenarios[key].model.schedule, scenarios[key].timezone)
         runs += 1
-        echo(f"{scenarios[key].name}: next run {upcoming[key]:%Y-%m-%d %H:%M %Z}")
+        if stopped:
+            raise Stopped(stopped)
+        echo(f"{scenarios[key].name}: next run {clock.show(upcoming[key], scenarios[key].timezone)}")
         if max_runs is not None and runs >= max_runs:
             break
     return runs

@@ -17,6 +17,7 @@ from hypothesis import strategies as st
 from sellintegro_baselinker.orders import to_order
 from sellintegro_baselinker.responses import (
     ApiInvoice,
+    WrongShape,
     parse_extra_fields,
     parse_invoices,
     parse_journal,
@@ -25,6 +26,7 @@ from sellintegro_baselinker.responses import (
     parse_series,
     parse_statuses,
 )
+from sellintegro_core.errors import RetriableError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -110,10 +112,23 @@ def test_php_escapes_and_unicode():
 
 
 @pytest.mark.parametrize("body", [{}, {"orders": None}, {"orders": "x"}, {"orders": [1, "a", None]}])
-def test_missing_or_odd_containers_are_empty(body):
-    assert parse_orders(body) == []
+def test_missing_or_odd_containers_are_wrong_shape_never_empty(body):
+    """Issue 12.3: a SUCCESS answer of the wrong shape is a retriable error naming method and field."""
+    with pytest.raises(WrongShape) as caught:
+        parse_orders(body)
+    assert isinstance(caught.value, RetriableError)
+    assert "getOrders" in caught.value.message and "'orders'" in caught.value.message
     assert parse_receipt(body) is None
 
+
+@pytest.mark.parametrize("parse, method, field", [
+    (parse_statuses, "getOrderStatusList", "statuses"), (parse_series, "getSeries", "series"),
+    (parse_invoices, "getInvoices", "invoices"), (parse_journal, "getJournalList", "logs"),
+    (parse_extra_fields, "getOrderExtraFields", "extra_fields")])
+def test_every_list_answer_refuses_a_wrong_shape(parse, method, field):
+    with pytest.raises(WrongShape, match=f"{method} .*'{field}' is text"):
+        parse({field: "notalist"})
+    assert parse({field: []}) == []          # PHP's empty array is a real empty list
 
 
 JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
@@ -128,9 +143,15 @@ ITEM = st.dictionaries(st.sampled_from(FIELDS), JSON, max_size=8)
 @settings(max_examples=100, deadline=None)
 @given(items=st.lists(ITEM, max_size=3) | st.dictionaries(st.text(max_size=4), ITEM, max_size=3) | JSON)
 def test_fuzzed_answers_never_crash_the_parsers(items):
-    """Whatever types BaseLinker answers with, parsing gives models (or nothing), never an exception."""
+    """Whatever types BaseLinker answers with, parsing gives models or a WrongShape error naming the field,
+    never another exception and never an empty list for an answer that is not a list."""
     for key, parse in (("orders", parse_orders), ("statuses", parse_statuses), ("series", parse_series),
                        ("extra_fields", parse_extra_fields), ("invoices", parse_invoices), ("logs", parse_journal)):
-        assert isinstance(parse({key: items}), list)
+        try:
+            assert isinstance(parse({key: items}), list)
+        except WrongShape as exc:
+            assert f"'{key}'" in exc.message
+            assert not (isinstance(items, list | dict) and all(isinstance(x, dict) for x in
+                                                              (items.values() if isinstance(items, dict) else items)))
     body = items if isinstance(items, dict) else {"receipt": items}
     parse_receipt(body)

@@ -89,7 +89,7 @@ def test_files_first_then_statuses_once(scenario: Path) -> None:
     assert {r.order_id for r in again.rows} == {"555"}
     assert [(r.action, r.outcome) for r in again.rows] == [
         ("attach invoice", "failed"), ("status -> Faktura wysłana", "skipped")]   # the status waits for the file
-    assert "attach:555:1099" in again.rows[1].message
+    assert "FS 99/2026" in again.rows[1].message and "attach:" not in again.rows[1].message   # no internal key
 
 
 def test_no_document_status_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:

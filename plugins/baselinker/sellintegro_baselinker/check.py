@@ -2,8 +2,11 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from sellintegro_core.components import CheckItem
 from sellintegro_core.errors import AuthError, ConfigError, RetriableError, SellintegroError, SourceConnectionError
+from sellintegro_core.models import AttachDocument
 
 from .client import ApiRejected
 from .config import BaseLinkerConfig
@@ -73,3 +76,43 @@ class SinkChecks:
             except SellintegroError as exc:
                 items.append(CheckItem(f"status {name!r}", False, exc.message))
         return items
+
+    def plan_check(self, action: Any) -> None:
+        """``plan``: the checks an attach makes before any call (number length, order id), so a plan shows the
+        document errors the run would record. Raises :class:`DocumentError`."""
+        from .attach import INVOICE_NUMBER_MAX, RECEIPT_NUMBER_MAX, AttachFlows
+
+        if isinstance(action, AttachDocument):
+            receipt = action.target == "receipt"
+            AttachFlows._check_number(action, RECEIPT_NUMBER_MAX if receipt else INVOICE_NUMBER_MAX,
+                                      "receipt" if receipt else "invoice")
+            AttachFlows._order_id(action)
+
+    def preflight(self, statuses: list[str]) -> None:
+        """Before a run's first write: every status, series and extra-field name the scenario uses must exist.
+
+        Raises :class:`ConfigError` (exit 2) with a "did you mean ...?" hint; reads only (cached for the run).
+        """
+        errors: list[tuple[str, str]] = []
+        for name in statuses:
+            try:
+                self.lookups.status_id(name)
+            except ConfigError as exc:
+                errors.append(("rule", exc.message))
+        for kind in ("invoice", "receipt", "correction"):
+            value = getattr(self.config, f"{kind}_series")
+            if value is not None:
+                try:
+                    self.lookups.series_id(value, kind, f"{kind}_series")
+                except ConfigError as exc:
+                    errors.append((f"sink.{kind}_series", exc.message))
+        if self.config.ksef_number_field is not None:
+            try:
+                self.lookups.order_field(self.config.ksef_number_field, "sink.ksef_number_field")
+            except ConfigError as exc:
+                errors.append(("sink.ksef_number_field", exc.message))
+        if len(errors) == 1:
+            raise ConfigError(errors[0][1])
+        if errors:
+            raise ConfigError(f"{len(errors)} names in the scenario are not on the BaseLinker account",
+                              errors=errors)

@@ -12,6 +12,11 @@ Outcomes (§2):
 * HTTP 5xx, timeouts, resets, invalid JSON, no ``status`` -> bounded retries (count *and* total time) with
   exponential backoff and jitter, then :class:`RetriableError` (the run is deferred).
 
+Every attempt has a wall-clock deadline (``timeout`` seconds for the whole answer, however slowly it drips),
+one call with its retries takes at most ``timeout + retry_max_seconds``, and an answer larger than
+``max_answer_bytes`` is refused without being read further (see :mod:`.transport`). Waits (backoff, rate
+limit) end at once on a stop request; a read in flight is abandoned then, a write is given its deadline.
+
 Writes that create objects are not idempotent: a transport failure after which the call *may* have been
 applied is passed to the caller's ``confirm`` callback (reads through this client) before the write is
 repeated; ``confirm`` returns the body to use when the write turns out to have been applied.
@@ -34,8 +39,10 @@ from sellintegro_core.errors import (
     SellintegroError,
     SourceConnectionError,
 )
+from sellintegro_core.secrets import redact, remember_secret
 
 from .limiter import CallLimiter, parse_block_until
+from .transport import DEFAULT_MAX_ANSWER_BYTES, Transport, TransportFailure
 
 BLOCK_CODES = frozenset({"ERROR_BLOCKED_TOKEN", "ERROR_USER_ACCOUNT_BLOCKED"})
 AUTH_CODES = frozenset({"ERROR_EMPTY_TOKEN", "ERROR_BAD_TOKEN"})
@@ -54,16 +61,10 @@ class ApiRejected(SellintegroError):
         super().__init__(f"BaseLinker rejected {method}: {message} ({code})")
         self.method = method
         self.code = code
-        self.error_message = message
+        self.error_message = redact(message)
 
 
-class _Transport(Exception):
-    """A transport failure; ``sent`` is False when the request surely did not reach BaseLinker."""
-
-    def __init__(self, what: str, *, sent: bool = True) -> None:
-        super().__init__(what)
-        self.what = what
-        self.sent = sent
+_Transport = TransportFailure
 
 
 class BaseLinkerClient:
@@ -75,38 +76,32 @@ class BaseLinkerClient:
 
     def __init__(self, token: str, url: str, *, limiter: CallLimiter | None = None, timeout: float = 30.0,
                  max_retries: int = 3, retry_max_seconds: float = 120.0, transport: Any = None,
-                 sleep: Callable[[float], None] = time.sleep, rng: Callable[[], float] = random.random,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+                 sleep: Callable[[float], None] | None = None, rng: Callable[[], float] = random.random,
+                 clock: Callable[[], float] = time.monotonic, max_answer_bytes: int = DEFAULT_MAX_ANSWER_BYTES,
+                 stop: Any = None) -> None:
         if not token or not token.strip():
             raise AuthError("the BaseLinker token is empty; set the environment variable named in sink.token")
         self._token = token.strip()
+        remember_secret(token)
         self.url = url
         self.limiter = limiter or CallLimiter()
         self.timeout = timeout
         self.max_retries = max_retries
         self.retry_max_seconds = retry_max_seconds
-        self.sleep = sleep
+        self.stop = stop
+        self.sleep = sleep if sleep is not None else (stop.sleep if stop is not None else time.sleep)
         self.rng = rng
         self.clock = clock
         self.calls = 0
         self.method_calls: Counter[str] = Counter()
         self.retries = 0
-        self._transport = transport
-        self._http: Any = None
+        self.max_answer_bytes = max_answer_bytes
+        self._http = Transport(url, timeout=timeout, max_answer_bytes=max_answer_bytes, transport=transport,
+                               stop=stop)
 
     # ------------------------------------------------------------------ lifecycle
-    def _client(self) -> Any:
-        if self._http is None:
-            import httpx
-
-            self._http = httpx.Client(timeout=httpx.Timeout(self.timeout, connect=min(self.timeout, 10.0)),
-                                      transport=self._transport, headers={"User-Agent": "sellintegro"})
-        return self._http
-
     def close(self) -> None:
-        if self._http is not None:
-            self._http.close()
-            self._http = None
+        self._http.close()
 
     # ------------------------------------------------------------------ calls
     def call(self, method: str, parameters: dict[str, Any] | None = None, *,
@@ -118,10 +113,12 @@ class BaseLinkerClient:
         """
         body = json.dumps(parameters or {}, ensure_ascii=False, separators=(",", ":"))
         started = self.clock()
+        budget_end = started + self.timeout + self.retry_max_seconds   # the whole call, retries included
         attempt = 0
         while True:
+            deadline = min(self.timeout, budget_end - self.clock())
             try:
-                return self._once(method, body)
+                return self._once(method, body, deadline)
             except _Transport as failure:
                 attempt += 1
                 if failure.sent and confirm is not None:
@@ -130,7 +127,8 @@ class BaseLinkerClient:
                         return confirmed
                 delay = min(BACKOFF_CAP, BACKOFF_BASE * 2 ** (attempt - 1)) * (0.5 + self.rng())
                 spent = self.clock() - started
-                if attempt > self.max_retries or spent + delay > self.retry_max_seconds:
+                if attempt > self.max_retries or spent + delay > self.retry_max_seconds \
+                        or budget_end - (self.clock() + delay) < 1.0:
                     raise RetriableError(
                         f"BaseLinker did not answer {method} properly ({failure.what}) after {attempt} "
                         f"attempt{'s' if attempt != 1 else ''}; the run is deferred and will resume later",
@@ -138,26 +136,16 @@ class BaseLinkerClient:
                 self.retries += 1
                 self.sleep(delay)
 
-    def _once(self, method: str, body: str) -> dict[str, Any]:
-        import httpx
-
+    def _once(self, method: str, body: str, deadline: float) -> dict[str, Any]:
         self.limiter.acquire()
         self.calls += 1
         self.method_calls[method] += 1
         try:
-            response = self._client().post(self.url, data={"method": method, "parameters": body},
-                                           headers={"X-BLToken": self._token})
-        except httpx.ConnectError as exc:
-            raise _Transport(f"cannot connect: {type(exc).__name__}", sent=False) from None
-        except httpx.ConnectTimeout:
-            raise _Transport("connect timeout", sent=False) from None
-        except httpx.TimeoutException:
-            raise _Transport(f"no answer within {self.timeout:g} s") from None
-        except httpx.TransportError as exc:
-            raise _Transport(f"connection failed: {type(exc).__name__}") from None
+            status, content = self._http.post(method, {"method": method, "parameters": body},
+                                              {"X-BLToken": self._token}, deadline=deadline,
+                                              abandon_on_stop=method not in WRITE_METHODS)
         finally:
             self.limiter.finished()
-        status = response.status_code
         if status >= 500 or status == 429:
             raise _Transport(f"HTTP {status}")
         if status != 200:
@@ -165,7 +153,7 @@ class BaseLinkerClient:
                 f"BaseLinker URL {self.url} answered HTTP {status}; check sink.url "
                 "(https://api.baselinker.com/connector.php)")
         try:
-            data = response.json()
+            data = json.loads(content)
         except ValueError:
             raise _Transport("invalid JSON in the answer") from None
         if not isinstance(data, dict) or "status" not in data:

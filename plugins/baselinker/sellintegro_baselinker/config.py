@@ -29,7 +29,8 @@ class BaseLinkerConfig(BaseModel):
     receipt_series: NameOrId | None = Field(None, description="RECEIPT series; the account default if unset")
     correction_series: NameOrId | None = Field(None, description="CORRECTION series; series default if unset")
     ksef_number_field: NameOrId | None = Field(None, description="order extra field that receives the KSeF number")
-    timeout: float = Field(30.0, description="seconds to wait for one answer")
+    timeout: float = Field(30.0, description="seconds one call may take, its whole answer included (wall clock)")
+    max_answer_mb: float = Field(5.0, description="largest answer accepted, in MB; a larger one is refused unread")
     max_retries: int = Field(3, description="retries of one call after a transport failure (5xx, timeout...)")
     retry_max_seconds: float = Field(120.0, description="total time one call may spend in retries")
     include_unconfirmed: bool = Field(False, description="also read unconfirmed orders (not recommended)")
@@ -84,6 +85,18 @@ class BaseLinkerConfig(BaseModel):
         if not 1 <= value <= 600:
             raise ValueError("must be between 1 and 600 seconds")
         return value
+
+    @field_validator("max_answer_mb")
+    @classmethod
+    def _max_answer(cls, value: float) -> float:
+        if not 0.1 <= value <= 200:
+            raise ValueError("must be between 0.1 and 200 (MB); the default 5 holds a full page of 100 orders "
+                             "many times over")
+        return value
+
+    @property
+    def max_answer_bytes(self) -> int:
+        return int(self.max_answer_mb * 1024 * 1024)
 
     @field_validator("max_retries")
     @classmethod

@@ -103,7 +103,7 @@ class CallLimiter:
         if until is not None:
             local = until.astimezone(WARSAW)
             raise RateLimitBlocked(
-                f"BaseLinker blocked the API token until {local:%Y-%m-%d %H:%M:%S} (Polish time) for exceeding "
+                f"BaseLinker blocked the API token until {local:%Y-%m-%d %H:%M:%S %Z} (Polish time) for exceeding "
                 "100 calls a minute; no call is made before then and the run is deferred", until=until)
 
     # ------------------------------------------------------------------ slots

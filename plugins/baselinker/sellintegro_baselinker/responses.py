@@ -8,9 +8,32 @@ ignore unknown fields, so a new field or type change on BaseLinker's side does n
 
 from __future__ import annotations
 
+import math
 from typing import Annotated, Any, TypeVar
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
+
+from sellintegro_core.errors import RetriableError
+
+
+class WrongShape(RetriableError):
+    """A SUCCESS answer whose list field is missing or not a list: never read as "no data" (run deferred)."""
+
+    def __init__(self, method: str, field: str, value: Any, what: str, *, found: str | None = None) -> None:
+        if found is None:
+            found = "missing" if value is _MISSING else f"{_kind(value)}, not a list of {what}"
+        super().__init__(f"BaseLinker answered {method} with SUCCESS but its field {field!r} is {found}; nothing "
+                         "was taken from this answer and the run is deferred (the next run asks again)")
+        self.method = method
+        self.field = field
+
+
+_MISSING = object()
+
+
+def _kind(value: Any) -> str:
+    names = {str: "text", int: "a number", float: "a number", bool: "true/false", type(None): "null"}
+    return names.get(type(value), type(value).__name__)
 
 
 def _to_int(value: Any) -> int:
@@ -21,14 +44,14 @@ def _to_int(value: Any) -> int:
     if isinstance(value, int):
         return value
     if isinstance(value, float):
-        return int(value)
+        return int(value) if math.isfinite(value) else 0
     text = str(value).strip()
     try:
         return int(text)
     except ValueError:
         try:
             return int(float(text.replace(",", ".")))
-        except ValueError:
+        except (ValueError, OverflowError):  # "inf", "nan", "1e999"
             return 0
 
 
@@ -212,21 +235,23 @@ def _valid(model: type[M], items: list[dict[str, Any]]) -> list[M]:
 
 
 def parse_orders(body: dict[str, Any]) -> list[ApiOrder]:
-    return [o for o in _valid(ApiOrder, _items(body.get("orders"))) if o.order_id > 0]
+    return [o for o in _valid(ApiOrder, _listed(body, "getOrders", "orders", "orders")) if o.order_id > 0]
 
 
 def parse_statuses(body: dict[str, Any]) -> list[ApiStatus]:
-    return _valid(ApiStatus, _items(body.get("statuses")))
+    return _valid(ApiStatus, _listed(body, "getOrderStatusList", "statuses", "statuses"))
 
 
 def parse_series(body: dict[str, Any]) -> list[ApiSeries]:
-    return _valid(ApiSeries, _items(body.get("series")))
+    return _valid(ApiSeries, _listed(body, "getSeries", "series", "series"))
 
 
 def parse_extra_fields(body: dict[str, Any]) -> list[ApiExtraField]:
     """Accepts an object keyed by id (``{"135": {...}}``) or a list (both shapes are described, §6.7)."""
-    raw = body.get("extra_fields")
+    raw = body.get("extra_fields", _MISSING)
     out = []
+    if not isinstance(raw, dict | list):
+        raise WrongShape("getOrderExtraFields", "extra_fields", raw, "extra fields")
     if isinstance(raw, dict):
         for key, item in raw.items():
             if isinstance(item, dict):
@@ -234,12 +259,12 @@ def parse_extra_fields(body: dict[str, Any]) -> list[ApiExtraField]:
                 data.setdefault("extra_field_id", key)
                 out.extend(_valid(ApiExtraField, [data]))
     else:
-        out = _valid(ApiExtraField, _items(raw))
+        out = _valid(ApiExtraField, _listed(body, "getOrderExtraFields", "extra_fields", "extra fields"))
     return out
 
 
 def parse_invoices(body: dict[str, Any]) -> list[ApiInvoice]:
-    return [i for i in _valid(ApiInvoice, _items(body.get("invoices"))) if i.invoice_id > 0]
+    return [i for i in _valid(ApiInvoice, _listed(body, "getInvoices", "invoices", "invoices")) if i.invoice_id > 0]
 
 
 def parse_receipt(body: dict[str, Any]) -> ApiReceipt | None:
@@ -252,7 +277,25 @@ def parse_receipt(body: dict[str, Any]) -> ApiReceipt | None:
 
 
 def parse_journal(body: dict[str, Any]) -> list[ApiJournalEntry]:
-    return _valid(ApiJournalEntry, _items(body.get("logs")))
+    return _valid(ApiJournalEntry, _listed(body, "getJournalList", "logs", "journal entries"))
+
+
+def _listed(body: dict[str, Any], method: str, field: str, what: str) -> list[dict[str, Any]]:
+    """The objects of a top-level list field of a SUCCESS answer (or of an object keyed by id).
+
+    A missing field, a field of another type (``"orders": "notalist"``) or entries that are not objects raise
+    :class:`WrongShape`: an answer that cannot be read is never taken as an empty list.
+    """
+    value = body.get(field, _MISSING) if isinstance(body, dict) else _MISSING
+    if isinstance(value, dict):
+        value = list(value.values())
+    if not isinstance(value, list):
+        raise WrongShape(method, field, value, what)
+    for entry in value:
+        if not isinstance(entry, dict):
+            raise WrongShape(method, field, value, what,
+                             found=f"a list holding {_kind(entry)} where each of its {what} should be an object")
+    return value
 
 
 def _items(value: Any) -> list[dict[str, Any]]:

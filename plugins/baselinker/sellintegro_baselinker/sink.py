@@ -49,10 +49,13 @@ class BaseLinkerSink(AttachFlows, SinkChecks):
         self.state = self.context.state
         self.timezone = self.context.timezone
         if client is None:
-            limiter = CallLimiter(config.requests_per_minute, self.state, window=config.rate_window_seconds)
+            stop = self.context.stop       # waits end at once on SIGTERM/Ctrl-C
+            limiter = CallLimiter(config.requests_per_minute, self.state, window=config.rate_window_seconds,
+                                  **({"sleep": stop.sleep} if stop is not None else {}))
             client = BaseLinkerClient(config.token.get_secret_value(), config.url, limiter=limiter,
                                       timeout=config.timeout, max_retries=config.max_retries,
-                                      retry_max_seconds=config.retry_max_seconds, transport=transport)
+                                      retry_max_seconds=config.retry_max_seconds, transport=transport,
+                                      max_answer_bytes=config.max_answer_bytes, stop=stop)
         self.client = client
         self.lookups = Lookups(client)
         self.reader = OrderReader(client, include_unconfirmed=config.include_unconfirmed)

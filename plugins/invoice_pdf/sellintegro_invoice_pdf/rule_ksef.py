@@ -54,8 +54,8 @@ def wait_started(document: SalesDocument, timezone: str) -> datetime:
 
 
 def fmt(moment: datetime, timezone: str) -> str:
-    """``2026-11-28 10:00`` in the scenario's time zone."""
-    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M")
+    """``2026-11-28 10:00 CET`` in the scenario's time zone (every time shown carries its zone)."""
+    return moment.astimezone(ZoneInfo(timezone)).strftime("%Y-%m-%d %H:%M %Z")
 
 
 def hours_text(hours: float) -> str:
