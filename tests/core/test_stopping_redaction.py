@@ -65,9 +65,9 @@ def test_times_shown_carry_their_zone() -> None:
 
 
 def test_did_you_mean_ignores_polish_letters_and_case() -> None:
-    from sellintegro_baselinker.lookups import did_you_mean
+    from sellintegro_core.hints import did_you_mean
 
     names = ["Nowe", "Faktura wysłana", "Błąd faktury"]
-    assert did_you_mean("Faktura wyslana", names) == " did you mean 'Faktura wysłana'?"
-    assert did_you_mean("BLAD FAKTURY", names) == " did you mean 'Błąd faktury'?"
+    assert did_you_mean("Faktura wyslana", names) == " (did you mean 'Faktura wysłana'?)"
+    assert did_you_mean("BLAD FAKTURY", names) == " (did you mean 'Błąd faktury'?)"
     assert did_you_mean("Zupełnie inne", names) == ""
