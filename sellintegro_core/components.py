@@ -49,6 +49,7 @@ class ComponentContext:
     state: StateStore | None = None       # persistent per-scenario state (ledger-backed)
     plan_only: bool = False               # True in `plan`: components must not write anywhere
     stop: Any = None                      # the run's StopFlag: wait with ``stop.wait(s)``, never a bare sleep
+    budgets: Any = None                   # shared per-token call budgets (sellintegro_core.budget.Budgets)
     options: dict[str, Any] = field(default_factory=dict)
 
 

@@ -15,6 +15,7 @@ from typing import Any
 
 from . import clock
 from .applying import BATCH_SIZE, Applier
+from .budget import open_budgets
 from .components import ComponentContext, RuleContext, close_quietly
 from .config import Scenario
 from .errors import (
@@ -56,7 +57,7 @@ def build_component(scenario: Scenario, kind: str, *, host: PluginHost | None = 
     context = ComponentContext(
         scenario=scenario.name, base_dir=scenario.base_dir, timezone=scenario.timezone,
         state=ScenarioState(ledger, scenario.name) if ledger is not None else None, plan_only=plan_only,
-        stop=stop)
+        stop=stop, budgets=open_budgets(ledger) if ledger is not None and not plan_only else None)
     return spec.factory(config, context)
 
 

@@ -283,11 +283,15 @@ class LedgerStepLog:
             self._ledger.record_step(self._scenario, self._key, step, data or {}, self._clock())
 
 
-def open_ledger(url: str, base_dir: Path, *, read_only: bool = False) -> SqliteLedger:
-    """Open the ledger named by ``[state] url`` (``sqlite:///relative/or/absolute.db``)."""
+def open_ledger(url: str, base_dir: Path, *, read_only: bool = False) -> Ledger:
+    """Open the ledger named by ``[state] url`` (``sqlite:///relative/or/absolute.db`` or ``postgresql://…``)."""
+    if url.startswith(("postgresql://", "postgres://")):
+        from .ledger_pg import PgLedger
+
+        return PgLedger(url, read_only=read_only)
     if not url.startswith("sqlite:///"):
-        raise ConfigError(f"state.url: {url!r} is not supported; use sqlite:///path/to/file.db "
-                          "(a PostgreSQL store is planned)")
+        raise ConfigError(f"state.url: {url!r} is not supported; use sqlite:///path/to/file.db or "
+                          "postgresql://user@host:5432/database")
     raw = url[len("sqlite:///"):]
     path = Path(raw).expanduser()
     if not path.is_absolute():

@@ -42,3 +42,10 @@ def run_cli(*args: str, env: dict[str, str] | None = None, cwd: Path | None = No
     full_env.update(env or {})
     return subprocess.run([sys.executable, "-m", "sellintegro_core.cli", *args], capture_output=True, text=True,
                           env=full_env, cwd=cwd, timeout=timeout)
+
+
+@pytest.fixture(autouse=True)
+def _own_budget_file(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each test gets its own host budget file (BaseLinker calls per token are shared across a host's scenarios;
+    tests running side by side must not share one budget)."""
+    monkeypatch.setenv("SELLINTEGRO_BUDGET_DB", str(tmp_path_factory.mktemp("budget") / "budgets.db"))

@@ -53,15 +53,29 @@ def parse_block_until(message: str, now: datetime) -> datetime:
     return until
 
 
+def _parse(until: Any) -> datetime | None:
+    if not isinstance(until, str) or not until:
+        return None
+    try:
+        parsed = datetime.fromisoformat(until)
+    except ValueError:
+        return None
+    return parsed if parsed.tzinfo else parsed.replace(tzinfo=UTC)
+
+
 class CallLimiter:
     """Sliding-window limiter with persisted call times and block until-time.
 
     ``state`` is a ``StateStore`` (``get_state``/``set_state``); None keeps everything in memory.
     ``clock`` returns unix seconds, ``sleep`` waits (both injectable for tests).
+    ``shared`` (a :class:`sellintegro_core.budget.Budgets`) with ``budget`` (the token's budget key) makes the
+    window and the block shared by every scenario and host using that token; slots are then taken atomically in
+    the shared store and ``state`` is not used for them.
     """
 
     def __init__(self, per_minute: int = 60, state: Any | None = None, *, window: float = 60.0,
-                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep) -> None:
+                 clock: Callable[[], float] = time.time, sleep: Callable[[float], None] = time.sleep,
+                 shared: Any | None = None, budget: str = "") -> None:
         if per_minute < 1:
             raise ValueError("per_minute must be at least 1")
         self.per_minute = per_minute
@@ -70,10 +84,13 @@ class CallLimiter:
         self.clock = clock
         self.sleep = sleep
         self.waited = 0.0          # seconds spent waiting for a free slot (for reports/benchmarks)
+        self.shared = shared if budget else None
+        self.budget = budget
+        self._slot: int | None = None
         raw = self.state.get_state(CALLS_KEY)
         self._calls: list[float] = [float(t) for t in raw] if isinstance(raw, list) else []
         self._blocked_until: datetime | None = None
-        until = self.state.get_state(BLOCK_KEY)
+        until = self.shared.blocked_until(budget) if self.shared is not None else self.state.get_state(BLOCK_KEY)
         if isinstance(until, str) and until:
             try:
                 parsed = datetime.fromisoformat(until)
@@ -88,15 +105,21 @@ class CallLimiter:
     @property
     def blocked_until(self) -> datetime | None:
         """The until-time of a block still in force, else None."""
+        if self.shared is not None:
+            self._blocked_until = _parse(self.shared.blocked_until(self.budget))
         if self._blocked_until is not None and self.now() >= self._blocked_until:
             self._blocked_until = None
-            self.state.set_state(BLOCK_KEY, "")
+            if self.shared is None:
+                self.state.set_state(BLOCK_KEY, "")
         return self._blocked_until
 
     def block(self, until: datetime) -> None:
         """Remember a block (persisted, so the next run honours it too)."""
         self._blocked_until = until.astimezone(UTC)
-        self.state.set_state(BLOCK_KEY, self._blocked_until.isoformat())
+        if self.shared is not None:
+            self.shared.block(self.budget, self._blocked_until.isoformat())
+        else:
+            self.state.set_state(BLOCK_KEY, self._blocked_until.isoformat())
 
     def raise_if_blocked(self) -> None:
         until = self.blocked_until
@@ -108,12 +131,17 @@ class CallLimiter:
 
     # ------------------------------------------------------------------ slots
     def calls_in_window(self) -> int:
+        if self.shared is not None:
+            return int(self.shared.count(self.budget, self.window))
         cutoff = self.clock() - self.window
         return sum(1 for t in self._calls if t > cutoff)
 
     def acquire(self) -> None:
         """Wait for a free slot in the window, then count one call (persisted). Raises when blocked."""
         self.raise_if_blocked()
+        if self.shared is not None:
+            self._acquire_shared()
+            return
         while True:
             now = self.clock()
             cutoff = now - self.window
@@ -133,9 +161,24 @@ class CallLimiter:
         BaseLinker saw the call somewhere between sending and answering; counting it from the answer makes
         the window safe whatever the network delay was.
         """
+        if self.shared is not None:
+            if self._slot is not None:
+                self.shared.finished(self.budget, self._slot)
+                self._slot = None
+            return
         if self._calls:
             self._calls[-1] = max(self._calls[-1], self.clock())
             self._persist()
+
+    def _acquire_shared(self) -> None:
+        while True:
+            slot, wait = self.shared.take(self.budget, self.per_minute, self.window)
+            if slot is not None:
+                self._slot = slot
+                return
+            self.waited += wait
+            self.sleep(wait)
+            self.raise_if_blocked()     # another scenario on this token may have been blocked meanwhile
 
     def _persist(self) -> None:
         self.state.set_state(CALLS_KEY, [round(t, 3) for t in self._calls])

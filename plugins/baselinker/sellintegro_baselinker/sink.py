@@ -22,11 +22,13 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
+from sellintegro_core.budget import budget_key
 from sellintegro_core.components import ApplyContext, ComponentContext, OrderQuery
 from sellintegro_core.errors import ConfigError, DocumentError
 from sellintegro_core.models import ActionResult, AttachDocument, Order, SetField, SetStatus, Skip
 
 from .attach import AttachFlows, _result
+
 from .check import SinkChecks
 from .client import ApiRejected, BaseLinkerClient
 from .config import BaseLinkerConfig
@@ -50,7 +52,10 @@ class BaseLinkerSink(AttachFlows, SinkChecks):
         self.timezone = self.context.timezone
         if client is None:
             stop = self.context.stop       # waits end at once on SIGTERM/Ctrl-C
+            shared = self.context.budgets     # one budget per token, across scenarios and hosts
             limiter = CallLimiter(config.requests_per_minute, self.state, window=config.rate_window_seconds,
+                                  shared=shared,
+                                  budget=budget_key(config.url, config.token.get_secret_value()) if shared else "",
                                   **({"sleep": stop.sleep} if stop is not None else {}))
             client = BaseLinkerClient(config.token.get_secret_value(), config.url, limiter=limiter,
                                       timeout=config.timeout, max_retries=config.max_retries,
