@@ -23,7 +23,7 @@ from .errors import PluginError
 
 GROUP = "sellintegro"
 KINDS = ("source", "sink", "rule", "renderer")
-_BUILTINS = {"jsonl": "sellintegro_core.builtins.jsonl_plugin"}
+_BUILTINS = {"jsonl": "sellintegro_core.builtins.jsonl_plugin", "scale": "sellintegro_core.scale.plugin"}
 
 
 @dataclass

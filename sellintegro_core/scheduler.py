@@ -22,7 +22,13 @@ def locked_run(scenario: Scenario, *, plan_only: bool = False, host: Any = None,
     """Run a scenario while holding its lock (never two runs of one scenario at once)."""
     if plan_only:
         return run_scenario(scenario, plan_only=True, host=host, progress=progress, stop=stop)
-    with ScenarioLock(lock_path(scenario.model.state.url, scenario.base_dir, scenario.name)):
+    url = scenario.model.state.url
+    if url.startswith(("postgresql://", "postgres://")):   # one run at a time across all hosts
+        from .scale.locks import PgScenarioLock
+
+        with PgScenarioLock(url, scenario.name):
+            return run_scenario(scenario, host=host, progress=progress, stop=stop)
+    with ScenarioLock(lock_path(url, scenario.base_dir, scenario.name)):
         return run_scenario(scenario, host=host, progress=progress, stop=stop)
 
 
