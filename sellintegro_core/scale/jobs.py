@@ -113,7 +113,7 @@ def enqueue(url: str, name: str) -> Enqueued:
         ledger.close()
     found = active_job(url, name)
     if found is not None:
-        raise AlreadyRunning(f"{already_running(name).split(';')[0]} or queued (job {found[0]} is {found[1]}); "
+        raise AlreadyRunning(f"{name}: already running or queued (job {found[0]} is {found[1]}); "
                              "not queued again")
     app = make_app(url)
     with app.open():
