@@ -28,8 +28,9 @@ def free_port() -> int:
 
 
 class Cluster:
-    def __init__(self, bindir: Path) -> None:
+    def __init__(self, bindir: Path, *, settings: str = "") -> None:
         self.bindir = bindir
+        self.settings = settings
         self.dir = Path(tempfile.mkdtemp(prefix="sellintegro-pg-"))
         self.port = free_port()
         self.as_root = os.geteuid() == 0
@@ -48,7 +49,7 @@ class Cluster:
         self._run(str(self.bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres")
         self._run(str(self.bindir / "pg_ctl"), "-D", str(data), "-o",
                   f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c max_connections=200 "
-                  "-c fsync=off", "-l", str(self.dir / "log"), "-w", "start")
+                  f"-c fsync=off {self.settings}", "-l", str(self.dir / "log"), "-w", "start")
 
     def stop(self) -> None:
         try:
