@@ -50,8 +50,8 @@ def _statements(url: str) -> int:
 
 def throughput(cluster: Cluster, workers: int, shops: int, documents: int, work: Path) -> dict[str, Any]:
     import psycopg
-    from sellintegro_baselinker.emulator import Emulator, serve
 
+    from sellintegro_baselinker.emulator import Emulator, serve
     from sellintegro_core.ledger_pg import PgLedger
     from sellintegro_core.scale import enqueue_run
 

@@ -29,7 +29,7 @@ from ..errors import RetriableError
 from ..ledger_pg import PgLedger, connect
 from ..schedule import in_active_window, next_run
 from ..stopping import StopFlag
-from .locks import AlreadyRunning, PgScenarioLock, already_running
+from .locks import AlreadyRunning, PgScenarioLock
 
 RUN_TASK = "sellintegro.run"
 TICK_TASK = "sellintegro.tick"

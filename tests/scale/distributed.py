@@ -20,8 +20,9 @@ HEARTBEAT_ENV = {"SELLINTEGRO_HEARTBEAT_SECONDS": "1", "SELLINTEGRO_STALLED_SECO
 
 def shop_env(tokens: dict[str, str], site: Path, budget_db: Path) -> dict[str, str]:
     env = dict(os.environ)
+    path = os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH", "")) if p)
     env.update({"SELLINTEGRO_NOW": NOW_ISO, "NO_COLOR": "1", "PYTHONUNBUFFERED": "1", "COLUMNS": "160",
-                "PYTHONPATH": os.pathsep.join(p for p in (str(site), os.environ.get("PYTHONPATH", "")) if p), "SELLINTEGRO_BUDGET_DB": str(budget_db), **HEARTBEAT_ENV, **tokens})
+                "PYTHONPATH": path, "SELLINTEGRO_BUDGET_DB": str(budget_db), **HEARTBEAT_ENV, **tokens})
     return env
 
 

@@ -8,8 +8,6 @@ import sys
 from datetime import timedelta
 from pathlib import Path
 
-import pytest
-
 from sellintegro_core.budget import SqliteBudgets
 from tests.conftest import write_dist
 from tests.reliability.stack import NOW, emulator_seed, generate_demo, preset_setup, snapshot

@@ -28,7 +28,6 @@ from sellintegro_core.errors import ConfigError, DocumentError
 from sellintegro_core.models import ActionResult, AttachDocument, Order, SetField, SetStatus, Skip
 
 from .attach import AttachFlows, _result
-
 from .check import SinkChecks
 from .client import ApiRejected, BaseLinkerClient
 from .config import BaseLinkerConfig
