@@ -97,7 +97,36 @@ def throughput(cluster: Cluster, workers: int, shops: int, documents: int, work:
             "statements": statements, "per_document": statements / max(attached, 1)}
 
 
-def budget_use(work: Path, limit: int = 30, window: float = 2.0) -> dict[str, Any]:
+def ledger_statements(cluster: Cluster, documents: int, work: Path) -> dict[str, Any]:
+    """One run in this process with the PostgreSQL ledger: the ledger's and the budget's statements per
+    attached document (procrastinate's own statements excluded)."""
+    import os
+
+    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_core.config import load_scenario
+    from sellintegro_core.engine import Engine
+    from sellintegro_core.ledger_pg import PgLedger
+
+    url = cluster.create_database("bench_ledger")
+    demo = generate_demo(work / "ledger-demo", documents=documents, seed=5)
+    folder = work / "ledger"
+    demo.copy_to(folder)
+    emu = Emulator(token="ledger", seed=emulator_seed(demo.sidecar))
+    os.environ.update({"LEDGER_TOKEN": "ledger", "SELLINTEGRO_NOW": "2026-11-25T10:00:00+01:00"})
+    with serve(emu) as server:
+        path = shop_scenario(folder, "ledger", server.url, "LEDGER_TOKEN", url, limit=100, window=60)
+        path.write_text(path.read_text().split("\n[renderer]")[0], encoding="utf-8")
+        ledger = PgLedger(url)
+        ledger.ensure_setup("ledger", NOW - timedelta(days=7))
+        before = ledger.queries
+        Engine(load_scenario(path), ledger=ledger).run()
+        used = ledger.queries - before
+        ledger.close()
+        attached = len(snapshot(emu).attached)
+    return {"attached": attached, "statements": used, "per_document": used / max(attached, 1)}
+
+
+def budget_use(work: Path, limit: int = 20, window: float = 5.0) -> dict[str, Any]:
     """Two scenarios, one token, both with work: the share of the token's budget they use together."""
     from sellintegro_baselinker.emulator import Emulator, serve
 
@@ -137,6 +166,7 @@ def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--shops", type=int, default=12)
     parser.add_argument("--documents", type=int, default=8)
+    parser.add_argument("--skip-throughput", action="store_true", help="only the ledger and budget measurements")
     args = parser.parse_args(argv)
     bindir = pg_bin()
     if bindir is None:
@@ -147,7 +177,9 @@ def main(argv: list[str] | None = None) -> int:
     try:
         with tempfile.TemporaryDirectory(prefix="sellintegro-bench-") as tmp:
             work = Path(tmp)
-            rows = [throughput(cluster, n, args.shops, args.documents, work) for n in (1, 2, 3)]
+            rows = [throughput(cluster, n, args.shops, args.documents, work) for n in (1, 2, 3)] \
+                if not args.skip_throughput else []
+            ledger = ledger_statements(cluster, args.documents, work)
             budget = budget_use(work)
     finally:
         cluster.stop()
@@ -156,6 +188,9 @@ def main(argv: list[str] | None = None) -> int:
     for r in rows:
         print(f"| {r['workers']} | {r['attached']} | {r['seconds']:.1f} | {r['per_minute']:.0f} | "
               f"{r['statements']} | {r['per_document']:.1f} |")
+    print()
+    print(f"Ledger and budget alone (one run in-process): {ledger['statements']} statements for "
+          f"{ledger['attached']} attached documents = {ledger['per_document']:.1f} per document.")
     print()
     print(f"Shared token: limit {budget['limit']} calls per {budget['window']:g} s window; {budget['calls']} calls "
           f"in {budget['span']:.1f} s while both scenarios had work = {budget['use']:.0%} of the budget; "

@@ -103,8 +103,8 @@ class ScenarioLock:
 
     def __enter__(self) -> ScenarioLock:
         if not self.acquire():
-            raise RetriableError(f"another run of this scenario is in progress (lock {self.path}); "
-                                 "it will be picked up by the next run")
+            raise RetriableError(f"already running: another run of this scenario is in progress (lock "
+                                 f"{self.path}); it will be picked up by the next run")
         return self
 
     def __exit__(self, *exc: Any) -> None:

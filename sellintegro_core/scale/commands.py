@@ -59,8 +59,10 @@ def run_worker(args: argparse.Namespace) -> int:
     url = _state(args)
     if args.concurrency < 1:
         raise ConfigError(f"--concurrency: {args.concurrency} is less than 1; use 1 or more")
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr)
-    logging.getLogger("procrastinate").setLevel(logging.WARNING)
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(name)s %(message)s", stream=sys.stderr,
+                        force=True)
+    for noisy in ("procrastinate", "httpx", "httpcore"):
+        logging.getLogger(noisy).setLevel(logging.WARNING)
     print(f"worker started (concurrency {args.concurrency}); stop it with SIGTERM or Ctrl-C", flush=True)
     return work(url, concurrency=args.concurrency)
 

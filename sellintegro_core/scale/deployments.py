@@ -55,11 +55,13 @@ def _cache_dir() -> Path:
     return folder
 
 
-def load_deployed(ledger: PgLedger, name: str, state_url: str, *, host: Any = None) -> Scenario:
+def load_deployed(ledger: PgLedger, name: str, state_url: str, *, host: Any = None,
+                  validate_components: bool = True) -> Scenario:
     """The deployed scenario ``name``, ready to run on this host against the shared state.
 
     Relative paths in it resolve against the folder the file was deployed from (keep the same layout on every
-    host, or use absolute paths).
+    host, or use absolute paths). ``validate_components=False`` reads only the core settings (the schedule
+    tick needs no secrets and no plugins).
     """
     rows = ledger._rows("SELECT source, file_name FROM sellintegro_deployments WHERE name = %s", (name,))
     if not rows:
@@ -72,7 +74,7 @@ def load_deployed(ledger: PgLedger, name: str, state_url: str, *, host: Any = No
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as handle:
             handle.write(source)
-        scenario = load_scenario(tmp, host=host)
+        scenario = load_scenario(tmp, host=host, validate_components=validate_components)
     finally:
         os.unlink(tmp)
     scenario.path = Path(file_name)

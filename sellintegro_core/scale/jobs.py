@@ -165,7 +165,7 @@ def queue_due(app: Any, url: str, *, now: datetime | None = None) -> int:
         rows = ledger._rows("SELECT name, next_run FROM sellintegro_deployments WHERE schedule_mode = 'auto'", ())
         for name, stored in rows:
             try:
-                scenario = load_deployed(ledger, name, url)
+                scenario = load_deployed(ledger, name, url, validate_components=False)
             except Exception as exc:  # noqa: BLE001 - one broken scenario must not stop the others
                 log.warning("%s: cannot load the deployed scenario: %s", name, exc)
                 continue

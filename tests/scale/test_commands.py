@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import subprocess
+import sys
 import time
 from datetime import timedelta
 from pathlib import Path
@@ -123,3 +124,40 @@ def test_worker_sigterm_exits_cleanly(shop: Any) -> None:
     time.sleep(3)
     stop_workers([worker])
     assert worker.returncode == 0, (shop["folder"] / "idle.log").read_text()
+
+
+def test_connection_lost_mid_run_exits_3_and_the_next_run_completes_once(shop: Any, demo: Demo,
+                                                                         tmp_path: Path) -> None:
+    import psycopg
+    from sellintegro_baselinker.emulator import Emulator, serve
+
+    url = shop["url"]
+    demo.copy_to(tmp_path)
+    emu = Emulator(token="lost-token", seed=emulator_seed(demo.sidecar), requests_per_minute=12, time_scale=20)
+    env = dict(shop["env"], LOST_TOKEN="lost-token")
+    ledger = PgLedger(url)
+    ledger.ensure_setup("lost-shop", NOW - timedelta(days=7))
+    ledger.close()
+    with serve(emu) as server:
+        scenario = shop_scenario(tmp_path, "lost-shop", server.url, "LOST_TOKEN", url, limit=12, window=3)
+        run = subprocess.Popen([sys.executable, "-m", "sellintegro_core.cli", "run", str(scenario)], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+        def steps() -> int:
+            with psycopg.connect(url) as conn:
+                return int(conn.execute("SELECT COUNT(*) FROM sellintegro_steps WHERE scenario = 'lost-shop'")
+                           .fetchone()[0])
+
+        wait_for(lambda: steps() > 0 or run.poll() is not None, timeout=60, what="the run's first step")
+        assert run.poll() is None, "the run ended before the connection could be cut"
+        with psycopg.connect(url, autocommit=True) as admin:      # as when PostgreSQL restarts
+            admin.execute("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = "
+                          "'sellintegro' AND pid <> pg_backend_pid()")
+        out, err = run.communicate(timeout=60)
+        assert run.returncode == 3, out + err
+        assert "lost the connection to the PostgreSQL state" in err
+        again = run_cli("run", str(scenario), "--json", env=env)
+        assert again.returncode in (0, 1), again.stderr
+        snap = snapshot(emu)
+    assert snap.attached and not snap.unfiled
+    assert all(n == 1 for n in snap.documents().values()), snap.documents()
