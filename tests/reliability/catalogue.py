@@ -76,7 +76,7 @@ CATALOGUE: list[Case] = [
     Case("schedule_hours_reversed", "schedule.hours", "20:00-8:00", CONFIG, ("schedule.hours", "before the end")),
     Case("schedule_weekdays_bad", "schedule.weekdays", ["monday"], CONFIG, ("schedule.weekdays", "'mon'")),
     Case("schedule_weekdays_empty", "schedule.weekdays", [], CONFIG, ("schedule.weekdays",)),
-    Case("state_url_not_sqlite", "state.url", "postgresql://db/sellintegro", CONFIG,
+    Case("state_url_not_sqlite", "state.url", "mysql://db/sellintegro", CONFIG,
          ("state.url", "not supported", "sqlite:///"), runtime=True),
     Case("state_url_unwritable", "state.url", "sqlite:////proc/sellintegro/ledger.db", CONFIG,
          ("state.url", "/proc/sellintegro", "writable"), runtime=True),
