@@ -31,6 +31,7 @@ from .errors import (
     RateLimitBlocked,
     RetriableError,
 )
+from .exemption import apply_exemption_basis
 from .ledger import Ledger, LedgerStepLog, ScenarioState, open_ledger
 from .models import (
     Action,
@@ -348,7 +349,8 @@ class Engine:
             if document is None:
                 raise DocumentError(f"document {action.document_number} is no longer in the source")
             renderer = self._get_renderer()
-            return renderer.render(document, action.template, ksef_label=action.ksef_label)
+            ready = apply_exemption_basis(document, self.scenario.exemption_basis)
+            return renderer.render(ready, action.template, ksef_label=action.ksef_label)
 
         try:
             result = self._sink.apply(action, ApplyContext(steps=steps, document=document, render=render))

@@ -147,7 +147,13 @@ def test_correction_pairs_and_corrected_document(dsn, demo):
     zw = docs[demo.showcase["pa_zw"]["zw"]["id"]]
     pa = docs[demo.showcase["pa_zw"]["doc"]["id"]]
     assert zw.kind == "ZW" and zw.corrected.id == pa.id and zw.corrected.kind == "PA"
-    assert zw.totals.gross > 0 and all(line.correction_side is None for line in zw.lines)
+    # a return is a correction of the receipt: (sold, left) pairs, negative differences and totals
+    assert zw.totals.gross < 0 and all(row.gross < 0 for row in zw.vat_table)
+    assert [line.correction_side for line in zw.lines] == ["before", "after"]
+    sold, left = zw.lines
+    assert sold.quantity == pa.lines[0].quantity and sold.net == pa.lines[0].net
+    assert left.quantity < sold.quantity
+    assert left.gross - sold.gross == zw.totals.gross
     assert zw.ksef.state == "not_in_ksef"
 
 
