@@ -142,7 +142,8 @@ class HtmlPdfRenderer:
                      qr_slots: bool = False) -> str:
         from jinja2 import TemplateError, TemplateNotFound
 
-        context = build_context(document, mark=mark, t=tset.labels, qr_slots=qr_slots)
+        context = build_context(document, mark=mark, t=tset.labels, qr_slots=qr_slots,
+                                print_title=self.config.print_title)
         name = KIND_TEMPLATES.get(document.kind, "FS.html")
         try:
             return tset.env.get_template(name).render(context)
