@@ -294,7 +294,8 @@ class InvoicePdfRule:
             original_present = original in ids and original != doc.id
 
         ksef = ksef_verdict(doc, wait_for_ksef=cfg.wait_for_ksef, max_hours=cfg.ksef_wait_max_hours,
-                            now=context.now, timezone=context.window.timezone)
+                            now=context.now, timezone=context.window.timezone,
+                            send_without_number=cfg.send_without_ksef_number)
         if not ksef.send:
             # Recorded once (final): while only time passes nothing is fetched; the verdict changes (and the
             # order is looked at again) when the number arrives or the deadline passes.
