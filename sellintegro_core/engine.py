@@ -345,18 +345,25 @@ class Engine:
             return result
         steps = LedgerStepLog(self.ledger, self.name, action.key, self.now)
 
+        warnings: list[str] = []
+
         def render() -> bytes:
             if document is None:
                 raise DocumentError(f"document {action.document_number} is no longer in the source")
             renderer = self._get_renderer()
             ready = apply_exemption_basis(document, self.scenario.exemption_basis)
-            return renderer.render(ready, action.template, ksef_label=action.ksef_label)
+            pdf = renderer.render(ready, action.template, ksef_label=action.ksef_label)
+            warnings[:] = [str(w) for w in ready.extra.pop("warnings", [])][:5]   # renderers' notes
+            return pdf
 
         try:
             result = self._sink.apply(action, ApplyContext(steps=steps, document=document, render=render))
         except DocumentError as exc:
             result = ActionResult(key=action.key, outcome="failed", message=exc.message,
                                   data={"code": exc.code})
+        if warnings:
+            result = result.model_copy(update={"message": "; ".join([result.message, *(
+                f"warning: {w}" for w in warnings)]).lstrip("; ")})
         self._account(action, result, document_number=action.document_number)
         return result
 

@@ -225,6 +225,7 @@ def test_english_invoice_is_english_throughout(renderer: HtmlPdfRenderer) -> Non
         vat_table(doc.lines))
     doc.payment.form, doc.payment.to_pay = "przelew", doc.totals.gross
     doc.seller.bank_swift = "WBKPPLPP"
+    doc.vat_exemption_reason = "art. 43 ust. 1 pkt 29 lit. a ustawy o VAT"
     text = flat(renderer.render(doc, "en"))
     assert "Payment method: bank transfer" in text and "Germany" in text and "exempt" in text
     assert "BIC/SWIFT: WBKPPLPP" in text
