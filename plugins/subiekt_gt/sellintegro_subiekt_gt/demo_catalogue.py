@@ -75,6 +75,20 @@ CITIES = [("00-950", "Warszawa"), ("30-001", "Kraków"), ("80-001", "Gdańsk"), 
 PAY_TRANSFER_7, PAY_CARD, PAY_COD, PAY_TRANSFER_14 = 1, 2, 3, 4
 CUSTOM_FIELD_NAME = "Zamówienie BL"
 
+# VAT exemption reasons (sl_ZwolnienieZVAT; columns as in the published Subiekt GT model: slpzv_*).
+EXEMPTIONS = [(1, 1, 0, 1, "art. 43 ust. 1 pkt 29 lit. a ustawy o VAT",
+               "usługi kształcenia zawodowego prowadzone w formach i na zasadach przewidzianych przepisami", 1),
+              (2, 1, 0, 1, "art. 113 ust. 1 ustawy o VAT", "zwolnienie podmiotowe", 2)]
+EXEMPTION_DDL = """CREATE TABLE IF NOT EXISTS sl_ZwolnienieZVAT (
+  slpzv_Id int NOT NULL PRIMARY KEY,
+  slpzv_Aktywna bit NOT NULL,
+  slpzv_Systemowa int NOT NULL,
+  slpzv_ZrodloZwolnienia int NOT NULL,
+  slpzv_Nazwa varchar(255) NOT NULL,
+  slpzv_Opis varchar(500) NOT NULL,
+  slpzv_RodzajZwolnienia int NOT NULL
+);"""
+
 # ZK realised / FS / PA ... object-type codes (dok_ObiektGT, pwd_TypObiektu)
 OBJ = {"FS": -2, "ZK": -8, "PA": -9, "PAi": -16, "KFS": -26, "ZW": -31, "FSd": -32}
 TYP = {"FS": 2, "FSd": 2, "KFS": 6, "ZW": 14, "ZK": 16, "PA": 21, "PAi": 21}
@@ -93,7 +107,7 @@ DOK_COLUMNS = (
     "dok_MechanizmPodzielonejPlatnosci", "dok_StatusEx", "dok_NumerKSeF", "dok_DataNumeruKSeF",
     "dok_DoNumerKSeF", "dok_StatusKSeF", "dok_XmlHashKSeF", "dok_DataWystawieniaKSeF",
     "dok_FormaDokumentowania", "dok_CzekaNaKSeF", "dok_NumerKSeFId", "dok_DoNumerKSeFId", "dok_JestRuchMag",
-    "dok_Rozliczony", "dok_StatusFiskal",
+    "dok_Rozliczony", "dok_StatusFiskal", "dok_IdPrzyczynyZwolnieniaZVAT",
 )
 OB_COLUMNS = (
     "ob_Id", "ob_DoId", "ob_Znak", "ob_DokHanId", "ob_TowId", "ob_TowRodzaj", "ob_Opis", "ob_DokHanLp",

@@ -35,7 +35,16 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from typing import Any
 
-from .demo_catalogue import DOK_COLUMNS, OB_COLUMNS, SELLER_NIP, TZ, VT_COLUMNS, fixture_ddl
+from .demo_catalogue import (
+    DOK_COLUMNS,
+    EXEMPTION_DDL,
+    EXEMPTIONS,
+    OB_COLUMNS,
+    SELLER_NIP,
+    TZ,
+    VT_COLUMNS,
+    fixture_ddl,
+)
 from .demo_scenarios import DemoGenerator as _Generator
 
 __all__ = ["SELLER_NIP", "DemoSummary", "fixture_ddl", "generate"]
@@ -97,9 +106,12 @@ def _write(path: Path, gen: _Generator) -> None:
     con = sqlite3.connect(path)
     try:
         con.executescript(fixture_ddl())
+        con.executescript(EXEMPTION_DDL)     # not in the fixture DDL: the dictionary of exemption reasons
         with con:
             for table, columns in _STATIC_COLUMNS.items():
                 _insert(con, table, columns, gen.static.get(table, []))
+            _insert(con, "sl_ZwolnienieZVAT", "slpzv_Id, slpzv_Aktywna, slpzv_Systemowa, slpzv_ZrodloZwolnienia, "
+                                              "slpzv_Nazwa, slpzv_Opis, slpzv_RodzajZwolnienia", EXEMPTIONS)
             dok = [tuple(h[c] for c in DOK_COLUMNS) for h in gen.rows["dok"]]
             _insert(con, "dok__Dokument", DOK_COLUMNS, dok)
             _insert(con, "dok_Pozycja", OB_COLUMNS, gen.rows["ob"])

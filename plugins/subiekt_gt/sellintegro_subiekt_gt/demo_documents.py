@@ -203,7 +203,7 @@ class DocumentBuilder:
             ref: str = "", title: str = "", subtitle: str = "", remarks: str = "", parent: dict | None = None,
             currency: str = "PLN", rate: Decimal | None = None, payment: str = "transfer",
             before: list[Line] | None = None, reason: int | None = None, ksef: str | None = None,
-            ksef_hash: str = "hex") -> dict[str, Any]:
+            ksef_hash: str = "hex", exemption: int | None = None) -> dict[str, Any]:
         """Add one document (header, lines, VAT table, KSeF rows); returns its header as a dict."""
         dok_id = self.next_dok
         self.next_dok += 1
@@ -224,6 +224,8 @@ class DocumentBuilder:
         if before is not None:      # KFS: pairs (-1 before, +1 after)
             account(before, -1)
         account(lines, 1)
+        for key, g in groups.items():       # one method for the VAT table: per-rate net × rate (as Subiekt)
+            g[1] = q2(g[0] * VAT[key][2] / 100)
         net = sum((g[0] for g in groups.values()), Decimal(0))
         vat = sum((g[1] for g in groups.values()), Decimal(0))
         gross = net + vat
@@ -275,6 +277,9 @@ class DocumentBuilder:
         elif kind == "KFS":
             h.update(dok_KwPrzelew=money(gross), dok_KwDoZaplaty=money(gross), dok_PlatId=PAY_TRANSFER_7,
                      dok_PlatTermin=sql_dt(day + timedelta(days=7)), dok_NrRachunkuBankowegoPdm=1)
+        elif payment == "prepaid":          # paid in full by transfer before the invoice
+            h.update(dok_KwPrzelew=money(gross), dok_KwDoZaplaty=money(Decimal(0)), dok_PlatId=PAY_TRANSFER_7,
+                     dok_Rozliczony=1, dok_NrRachunkuBankowegoPdm=1)
         elif payment == "card":
             h.update(dok_KwKarta=money(gross), dok_KartaId=PAY_CARD, dok_KwDoZaplaty=money(Decimal(0)),
                      dok_Rozliczony=1, dok_NrRachunkuBankowegoPdm=1)
@@ -289,6 +294,8 @@ class DocumentBuilder:
                      dok_NrRachunkuBankowegoPdm=2 if currency == "EUR" else 1)
         if kind in ("FS", "FSd") and gross >= Decimal("15000") and buyer and buyer.company:
             h["dok_MechanizmPodzielonejPlatnosci"] = 1
+        if exemption is not None:
+            h["dok_IdPrzyczynyZwolnieniaZVAT"] = exemption
         if ksef:
             self.apply_ksef(h, day, ksef, ksef_hash)
         h["_lines"] = lines

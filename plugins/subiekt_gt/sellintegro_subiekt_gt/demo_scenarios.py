@@ -98,7 +98,8 @@ class DemoGenerator(DocumentBuilder):
                 lines = self.lines([ln.product for ln in lines])
             status = 3 if name == "draft" else 1
             fs = self.doc("FS", issue, buyer=buyer, lines=lines, status=status, parent=zk, payment=payment,
-                          ksef=None if status == 3 else ksef_mode, ksef_hash=hash_form)
+                          ksef=None if status == 3 else ksef_mode, ksef_hash=hash_form,
+                          exemption=kw.get("exemption"))
             out.update(order=order, zk=zk, doc=fs)
             if status == 1:
                 self.expect(order, fs)
@@ -224,6 +225,34 @@ class DemoGenerator(DocumentBuilder):
         out["no_ref"] = self.scenario("no_ref", *at(1.5))
         old_placed = now - timedelta(days=25)
         out["old"] = self.scenario("old", old_placed, old_placed.date(), ksef="numbered")
+        out.update(self.shop_cases(at))
+        return out
+
+    def shop_cases(self, at: Any) -> dict[str, dict[str, Any]]:
+        """The cases a PDF must get right (issue 13): zw with the basis from Subiekt (the showcase "fs" has a
+        zw line without one: the scenario's fallback), card-paid and prepaid invoices, 7- and 8-digit amounts,
+        a 45-line invoice. The ZW return, the WDT (eur) and the online-sent FS without a number are above."""
+        p = {sym: PRODUCTS.index(next(x for x in PRODUCTS if x[0] == sym)) for sym in ("SZK-BAR", "KUB-300",
+                                                                                      "MLY-REC", "ZES-PRE")}
+        out = {}
+        zw = [self.make_line(p["SZK-BAR"], Decimal(2), Decimal(0), Decimal("300.00"), "zw"),
+              self.make_line(p["KUB-300"], Decimal(1), Decimal(0), Decimal("24.39"), "23")]
+        out["zw_basis"] = self.scenario("fs", *at(3.8), buyer=self.customers[2], lines=zw, ksef="numbered",
+                                        hash="hex", payment="transfer", exemption=1)
+        card = [self.make_line(p["KUB-300"], Decimal(3), Decimal(0), Decimal("24.39"), "23")]
+        out["fs_card"] = self.scenario("fs", *at(3.6), buyer=self.customers[3], lines=card, ksef="numbered",
+                                       hash="b64", payment="card")
+        prepaid = [self.make_line(p["ZES-PRE"], Decimal(2), Decimal(5), Decimal("121.14"), "23")]
+        out["fs_prepaid"] = self.scenario("fs", *at(3.4), buyer=self.customers[4], lines=prepaid,
+                                          ksef="numbered", hash="hex", payment="prepaid")
+        big = [self.make_line(p["MLY-REC"], Decimal(12), Decimal(0), Decimal("98765.40"), "23"),
+               self.make_line(p["ZES-PRE"], Decimal(100), Decimal(0), Decimal("123456.78"), "23")]
+        out["big_amounts"] = self.scenario("fs", *at(3.2), buyer=self.customers[5], lines=big, ksef="numbered",
+                                           hash="b64", payment="transfer")
+        many = [self.make_line(i % 13, Decimal(1 + i % 4), Decimal(5 * (i % 3)), Decimal(PRODUCTS[i % 13][3]),
+                               PRODUCTS[i % 13][4]) for i in range(45)]
+        out["long_invoice"] = self.scenario("fs", *at(3.0), buyer=self.customers[6], lines=many,
+                                            ksef="numbered", hash="hex", payment="transfer")
         return out
 
     def fill(self, documents: int) -> None:
