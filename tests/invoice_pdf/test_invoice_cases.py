@@ -118,15 +118,47 @@ def _overlaps(pages: list[list[dict]]) -> list[tuple[str, str]]:
     return bad
 
 
-@pytest.mark.parametrize("quantity, price", [("12", "98765.40"), ("1200", "123456.78"), ("9", "99999999.99")])
-def test_large_amounts_fit_their_columns(renderer: HtmlPdfRenderer, quantity: str, price: str) -> None:
+def _merged(pages: list[list[dict]]) -> list[str]:
+    """Words in which two amounts ran together ("283 948,801 518 508,80" reads as "948,801")."""
+    import re
+
+    return [w["text"] for words in pages for w in words
+            if w["text"].count(",") > 1 or re.search(r",\d{5,}", w["text"])]
+
+
+@pytest.mark.parametrize("quantity, price, currency", [
+    ("12", "98765.40", "PLN"), ("1200", "123456.78", "PLN"), ("8", "99999999.99", "PLN"),
+    ("1200", "123456.78", "EUR"), ("8", "99999999.99", "EUR")])
+def test_large_amounts_fit_their_columns(renderer: HtmlPdfRenderer, quantity: str, price: str,
+                                         currency: str) -> None:
+    from .conftest import buyer_foreign
+
     lines = [make_line(1, "Linia produkcyjna", quantity, price, "23"),
              make_line(2, "Montaż", "1", "1234567.89", "8")]
-    doc = make_fs(lines=lines, ksef=False, buyer=buyer_company())
-    pdf = renderer.render(doc)
-    assert _overlaps(words_of(pdf)) == []
-    gross = f"{doc.totals.gross:,.2f}".replace(",", " ").replace(".", ",")
-    assert gross in flat(pdf)
+    foreign = currency != "PLN"
+    doc = make_fs(lines=lines, ksef=False, buyer=buyer_foreign() if foreign else buyer_company(),
+                  currency=currency, exchange_rate="4.2813" if foreign else None)
+    doc.payment.to_pay = doc.totals.gross
+    for template in ("pl", "en"):
+        pdf = renderer.render(doc, template)
+        pages = words_of(pdf)
+        assert _overlaps(pages) == [] and _merged(pages) == []
+        gross = f"{doc.totals.gross:,.2f}".replace(",", " ").replace(".", ",")
+        assert gross in flat(pdf)
+
+
+def test_large_correction_amounts_fit(renderer: HtmlPdfRenderer) -> None:
+    kfs = make_kfs()
+    before = make_line(2, "Linia produkcyjna", "8", "99999999.99", "23", side="before")
+    after = make_line(2, "Linia produkcyjna", "1", "99999999.99", "23", side="after")
+    kfs.lines = [before, after]
+    from sellintegro_core.models import VatRow
+
+    net, vat = after.net - before.net, after.vat - before.vat
+    kfs.vat_table = [VatRow(vat_symbol="23", vat_rate=Decimal("23"), net=net, vat=vat, gross=net + vat)]
+    kfs.totals = totals_of(kfs.vat_table)
+    pages = words_of(renderer.render(kfs))
+    assert _overlaps(pages) == [] and _merged(pages) == []
 
 
 # ------------------------------------------------------------------ 6. corrections: dates of both documents
