@@ -183,3 +183,14 @@ def test_the_run_report_carries_the_vat_row_warning(tmp_path: Path) -> None:
     report = json.loads(output[output.index("{"):output.rindex("}") + 1])
     row_messages = [r["message"] for r in report["rows"] if r["document"] == "FS 23/2026"]
     assert any("warning:" in m and "neither net × rate" in m for m in row_messages), row_messages
+
+
+def test_names_in_other_scripts_are_not_refused(renderer: HtmlPdfRenderer) -> None:
+    """Text extractors misread fallback fonts (CJK, emoji): such names never make a lawful PDF fail."""
+    lines = [make_line(1, "Ελληνικό τσάι 茶叶 🍵 Sencha", "1", "18.52", "5"),
+             make_line(2, "緑茶", "2", "10.00", "5")]
+    doc = make_fs(lines=lines, ksef=False)
+    doc.vat_table, doc.totals = vat_table(lines), totals_of(vat_table(lines))
+    doc.payment.to_pay = doc.totals.gross
+    pdf = renderer.render(doc)
+    assert pdf.startswith(b"%PDF") and len(pdf) > 10_000

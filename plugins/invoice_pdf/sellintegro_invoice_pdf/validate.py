@@ -47,6 +47,23 @@ def _squash(text: str) -> str:
     return re.sub(r"[\s.\-\u2010-\u2013]+", "", text.replace("\u00a0", " ")).casefold()
 
 
+ASCII = re.compile(r"[^0-9a-z]+")
+
+
+def _ascii(text: str) -> str:
+    """Only ASCII digits and letters. pypdf misreads some fonts WeasyPrint embeds (2-byte CID subsets, made
+    when a fallback font for CJK or emoji is needed): Polish letters come out garbled and other scripts may
+    not come out at all, so the second comparison is on what survives in both texts."""
+    return ASCII.sub("", text.casefold())
+
+
+def _found(value: str, squashed: str, ascii_text: str) -> bool:
+    if _squash(value) in squashed:
+        return True
+    projected = _ascii(value)
+    return not projected or projected in ascii_text
+
+
 def _money(value: Decimal) -> str:
     return formatting.amount(value)
 
@@ -197,7 +214,7 @@ def pdf_text_and_links(pdf: bytes) -> tuple[str, set[str]]:
     reader = PdfReader(io.BytesIO(pdf))
     texts, links = [], set()
     for page in reader.pages:
-        texts.append(page.extract_text() or "")
+        texts.append((page.extract_text() or "").replace("\x00", ""))
         for annot in page.get("/Annots") or []:
             action = annot.get_object().get("/A")
             if action is not None and action.get_object().get("/URI"):
@@ -239,9 +256,9 @@ def check_pdf(document: SalesDocument, pdf: bytes, mark: KsefMark, qr_urls: dict
         failures.append(("header matches the VAT table", header, "recalculate the document in Subiekt; the "
                                                                  "totals must be the sums of the VAT table"))
     text, _links = pdf_text_and_links(pdf)
-    squashed = _squash(text)
+    squashed, ascii_text = _squash(text), _ascii(text)
     missing = [f"{what} ({basis}): {value!r}" for what, basis, value in mandatory_elements(document, mark)
-               if _squash(value) not in squashed]
+               if not _found(value, squashed, ascii_text)]
     if missing:
         failures.append(("mandatory elements", missing, "fill in the missing data in Subiekt, or restore the "
                                                         "element in your template (see docs/templates.md)"))
