@@ -79,15 +79,7 @@ CUSTOM_FIELD_NAME = "Zamówienie BL"
 EXEMPTIONS = [(1, 1, 0, 1, "art. 43 ust. 1 pkt 29 lit. a ustawy o VAT",
                "usługi kształcenia zawodowego prowadzone w formach i na zasadach przewidzianych przepisami", 1),
               (2, 1, 0, 1, "art. 113 ust. 1 ustawy o VAT", "zwolnienie podmiotowe", 2)]
-EXEMPTION_DDL = """CREATE TABLE IF NOT EXISTS sl_ZwolnienieZVAT (
-  slpzv_Id int NOT NULL PRIMARY KEY,
-  slpzv_Aktywna bit NOT NULL,
-  slpzv_Systemowa int NOT NULL,
-  slpzv_ZrodloZwolnienia int NOT NULL,
-  slpzv_Nazwa varchar(255) NOT NULL,
-  slpzv_Opis varchar(500) NOT NULL,
-  slpzv_RodzajZwolnienia int NOT NULL
-);"""
+
 
 # ZK realised / FS / PA ... object-type codes (dok_ObiektGT, pwd_TypObiektu)
 OBJ = {"FS": -2, "ZK": -8, "PA": -9, "PAi": -16, "KFS": -26, "ZW": -31, "FSd": -32}

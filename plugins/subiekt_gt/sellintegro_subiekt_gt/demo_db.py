@@ -37,7 +37,6 @@ from typing import Any
 
 from .demo_catalogue import (
     DOK_COLUMNS,
-    EXEMPTION_DDL,
     EXEMPTIONS,
     OB_COLUMNS,
     SELLER_NIP,
@@ -48,6 +47,17 @@ from .demo_catalogue import (
 from .demo_scenarios import DemoGenerator as _Generator
 
 __all__ = ["SELLER_NIP", "DemoSummary", "fixture_ddl", "generate"]
+
+# The exemption reasons dictionary is not in the fixture DDL; columns as in the published Subiekt GT model.
+EXEMPTION_DDL = """CREATE TABLE IF NOT EXISTS sl_ZwolnienieZVAT (
+  slpzv_Id int NOT NULL PRIMARY KEY,
+  slpzv_Aktywna bit NOT NULL,
+  slpzv_Systemowa int NOT NULL,
+  slpzv_ZrodloZwolnienia int NOT NULL,
+  slpzv_Nazwa varchar(255) NOT NULL,
+  slpzv_Opis varchar(500) NOT NULL,
+  slpzv_RodzajZwolnienia int NOT NULL
+);"""
 
 
 @dataclass
