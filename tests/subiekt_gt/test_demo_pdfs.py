@@ -103,3 +103,15 @@ def test_wdt_big_amounts_long_invoice_and_online_pending(renderer, docs, demo) -
     assert online.ksef.state == "online_pending"
     text = render(renderer, online, "offline")
     assert "przesłana do KSeF" in text and "trybie offline" not in text
+
+
+def test_bic_swift_of_the_bank_account_is_printed_on_a_foreign_currency_invoice(renderer, demo, demo_copy) -> None:
+    path = demo_copy(["ALTER TABLE rb__RachBankowy ADD COLUMN rb_KodSWIFT varchar(11) NULL",
+                      "UPDATE rb__RachBankowy SET rb_KodSWIFT = 'BREXPLPWMBK' WHERE rb_Id = 2"])
+    docs = by_id(read_all(f"sqlite:///{path}"))
+    eur = docs[demo.showcase["eur"]["doc"]["id"]]
+    assert eur.seller.bank_swift == "BREXPLPWMBK"
+    text = text_of(renderer.render(eur, "en"))
+    assert "BIC/SWIFT: BREXPLPWMBK" in text
+    pln = docs[demo.showcase["fs"]["doc"]["id"]]
+    assert "BIC/SWIFT" not in render(renderer, pln)

@@ -10,6 +10,8 @@ and checks each column against the published 2026 schema.
 
 from __future__ import annotations
 
+import re
+
 from .schema import TABLES, Schema
 
 DOC_TYPES = {"FS": 2, "FSd": 2, "KFS": 6, "ZW": 14, "PA": 21}
@@ -230,8 +232,11 @@ def customers(schema: Schema, count: int) -> str:
 
 
 def bank_accounts(count: int, schema: Schema | None = None) -> str:
-    """Seller bank accounts printed on documents, by ``rb_Id`` (with the BIC/SWIFT where the table has it)."""
-    swift = _Cols(schema)("r", "rb__RachBankowy", "rb_SWIFT") if schema is not None else "NULL AS rb_SWIFT"
+    """Seller bank accounts printed on documents, by ``rb_Id``, with the BIC/SWIFT when the table has a column
+    for it (the 2026 schema dump shows none; any ``rb_…SWIFT…`` / ``rb_…BIC…`` column is used)."""
+    columns = sorted(schema.tables.get("rb__rachbankowy", ())) if schema is not None else []
+    found = next((c for c in columns if re.fullmatch(r"rb_\w*(swift|bic)\w*", c)), None)
+    swift = f"r.{found} AS rb_SWIFT" if found else "NULL AS rb_SWIFT"
     return (f"SELECT r.rb_Id, r.rb_Numer, r.rb_Bank, {swift} FROM rb__RachBankowy r"
             f" WHERE r.rb_Id IN ({marks(count)})")
 
