@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import ConfigError
+from .ledger_file import check_ledger_file, create_ledger_file
 from .models import OrderFacts
 
 SCHEMA = """
@@ -79,6 +80,7 @@ class SqliteLedger:
         self.path = Path(path)
         self.read_only = read_only
         self._lock = threading.RLock()
+        check_ledger_file(self.path)  # damaged: exit 2 with the way out; missing: a new ledger (adopts)
         try:
             if read_only:
                 if self.path.exists():
@@ -90,7 +92,7 @@ class SqliteLedger:
             else:
                 self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 if not self.path.exists():
-                    os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+                    create_ledger_file(self.path, SCHEMA)
                 self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")

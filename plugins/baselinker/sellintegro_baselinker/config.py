@@ -36,6 +36,8 @@ class BaseLinkerConfig(BaseModel):
     existing_documents: Literal["batched", "per_order"] = Field(
         "batched", description="how to learn about invoices already in BaseLinker: 'batched' (one paged read "
         "per run + BaseLinker's one-invoice-per-order rule) or 'per_order' (getInvoices before every addInvoice)")
+    instance: str | None = Field(None, description="this scenario's claim tag on BaseLinker documents (default: "
+                                 "<scenario>@<host>#<id of host+folder>); keep it when moving the scenario")
     rate_window_seconds: float = Field(60.0, description="length of the rate-limit window; change only for an "
                                        "emulator started with a time scale")
 
