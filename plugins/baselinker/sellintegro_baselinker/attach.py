@@ -116,10 +116,12 @@ class AttachFlows(CorrectionFlow, KsefGuard):
         one-document-per-order rule instead (``must`` forbids that)."""
         date = self._order_dates.get(order_id)
         fresh = steps.get("intent") is not None or self.config.existing_documents == "per_order" or date is None
+        if not fresh and self.holdings.was_read(kind, order_id):  # read, or created, in this very run
+            return self.holdings.invoices(order_id) if kind == "invoices" else self.holdings.receipts(order_id)
         if not fresh and len(self._order_dates) >= INDEX_MIN_ORDERS:
             if kind not in self.holdings.loaded_from:
                 self.holdings.load(kind, min(self._order_dates.values()))
-            if self.holdings.covers(kind, date or 0) or self.holdings.was_read(kind, order_id):
+            if self.holdings.covers(kind, date or 0):
                 return self.holdings.invoices(order_id) if kind == "invoices" else self.holdings.receipts(order_id)
         elif not fresh and not must:
             return None

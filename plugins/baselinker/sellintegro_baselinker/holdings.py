@@ -99,6 +99,7 @@ class Holdings:
         return self.receipts(order_id)
 
     def was_read(self, kind: str, order_id: int) -> bool:
+        """True when the order was read on its own in this run, or this run created its document."""
         return (kind, order_id) in self._read
 
     # ------------------------------------------------------------------ own writes
@@ -107,6 +108,8 @@ class Holdings:
         current = self._invoices[order_id].get(invoice_id)
         if current is None:
             current = ApiInvoice(invoice_id=invoice_id, order_id=order_id)
+            if fields.get("type", "normal") == "normal":
+                self._read.add(("invoices", order_id))  # created by this run: it knows the order's invoices
         self._invoices[order_id][invoice_id] = current.model_copy(update=fields)
 
     def note_receipt(self, order_id: int, receipt_id: int, **fields: Any) -> None:
