@@ -9,6 +9,7 @@ ledger alone; who attached a document from :mod:`.claims`.
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 from sellintegro_core.components import ApplyContext
@@ -28,7 +29,9 @@ from .responses import ApiInvoice, ApiReceipt, as_int
 INVOICE_NUMBER_MAX = 30       # addOrderInvoiceFile external_invoice_number varchar(30) (§6.13)
 RECEIPT_NUMBER_MAX = 20       # addOrderReceiptFile external_receipt_number varchar(20) (§6.17)
 INVOICE_STATE = "baselinker.invoice."
-INDEX_MIN_ORDERS = 3          # fewer orders in a run: no batched read; BaseLinker's one-document rule protects
+INDEX_MIN_ORDERS = 3          # fewer orders seen so far in a run: read the order itself, not the batched read
+YOUNG_SECONDS = 600           # an unfiled document younger than this may be another scenario's, mid-attach
+SETTLE_SECONDS = 1.0          # ... so it is looked at again this much later before it is reused
 
 
 def _result(action: Any, outcome: str, message: str = "", **data: Any) -> ActionResult:
@@ -45,7 +48,6 @@ class AttachFlows(CorrectionFlow, KsefGuard):
     holdings: Holdings
     state: Any
     tag: str
-    run_started: int
     _order_dates: dict[int, int]
     _series_ids: dict[str, int | None]
     _owners: dict[int, str | None]
@@ -110,10 +112,9 @@ class AttachFlows(CorrectionFlow, KsefGuard):
             self._owners[invoice_id] = tag_of_file(invoice) if isinstance(invoice, str) else None
         return self._owners[invoice_id]
 
-    def _account_docs(self, kind: str, order_id: int, steps: Any, *, must: bool = False) -> list[Any] | None:
+    def _account_docs(self, kind: str, order_id: int, steps: Any) -> list[Any]:
         """What the account holds for the order (``kind`` "invoices" or "receipts"): from the run's batched read
-        when it covers the order, else read for this order; None when a tiny run relies on BaseLinker's
-        one-document-per-order rule instead (``must`` forbids that)."""
+        when it covers the order, else read for this order (the first orders of a run, an old order)."""
         date = self._order_dates.get(order_id)
         fresh = steps.get("intent") is not None or self.config.existing_documents == "per_order" or date is None
         if not fresh and self.holdings.was_read(kind, order_id):  # read, or created, in this very run
@@ -123,8 +124,6 @@ class AttachFlows(CorrectionFlow, KsefGuard):
                 self.holdings.load(kind, min(self._order_dates.values()))
             if self.holdings.covers(kind, date or 0):
                 return self.holdings.invoices(order_id) if kind == "invoices" else self.holdings.receipts(order_id)
-        elif not fresh and not must:
-            return None
         if kind == "invoices":
             return self.holdings.read_invoices(order_id)
         return self.holdings.read_receipts(order_id)
@@ -154,20 +153,35 @@ class AttachFlows(CorrectionFlow, KsefGuard):
             steps.record("claimed", {"by": owner, "message": text})
         return _result(action, "skipped", text, code="claimed_by_other", final=final, claimed_by=owner)
 
-    def _unfiled(self, action: AttachDocument, steps: Any, doc: ApiInvoice | ApiReceipt, looked: set[int] | None,
-                 what: str) -> int | ActionResult:
-        """An existing document without a file: reuse it, unless another process created it during this run."""
+    def _unfiled(self, action: AttachDocument, steps: Any, doc: ApiInvoice | ApiReceipt, looked: set[int],
+                 what: str, resumed: bool) -> int | ActionResult | None:
+        """An existing document without a file: reuse it, unless another scenario is attaching to it.
+
+        ``resumed``: an earlier attempt of this action may have created it (reuse). A document that appeared
+        after this run looked at the order was created by someone else just now (skip, checked again next run).
+        A young one (BaseLinker's automatic invoice, or another scenario's placeholder a moment before its
+        upload) is looked at again after :data:`SETTLE_SECONDS`: filed by then = that scenario's claim."""
         doc_id = doc.invoice_id if isinstance(doc, ApiInvoice) else doc.receipt_id
-        during = looked is not None and (doc_id not in looked or doc.date_add > self.run_started)
-        if during and steps.get("intent") is None:
+        if not resumed and doc_id not in looked:
             return self._claimed(action, steps, None, f"BaseLinker {what} {doc_id} on order {action.order_id} "
                                  "was created during this run (not by this scenario); it is being attached",
                                  final=False)
+        if not resumed and doc.date_add > time.time() - YOUNG_SECONDS:
+            time.sleep(SETTLE_SECONDS)
+            order_id = int(action.order_id)
+            fresh = self.holdings.read_invoices(order_id) if what == "invoice" else \
+                self.holdings.read_receipts(order_id)
+            same = [d for d in fresh if (d.invoice_id if what == "invoice" else d.receipt_id) == doc_id]
+            if not same:
+                return None  # it vanished: create our own
+            number = action.document_number.strip()
+            if (same[0].external_invoice_number if what == "invoice" else same[0].external_receipt_number):
+                return self._existing(action, steps, [same[0]], number, what, looked, True)
         steps.record("placeholder", {"id": doc_id, f"{what}_id": doc_id, "reused": True})
         return doc_id
 
     def _existing(self, action: AttachDocument, steps: Any, docs: list[Any], number: str, what: str,
-                  looked: set[int] | None) -> int | ActionResult | None:
+                  looked: set[int], resumed: bool) -> int | ActionResult | None:
         """Decide on the order's invoice/receipt already there: adopt, claimed elsewhere, reuse, or None."""
         order_id = int(action.order_id)
         decision = decide_existing(docs, number, order_id=order_id, what=what)
@@ -192,7 +206,7 @@ class AttachFlows(CorrectionFlow, KsefGuard):
                               f"{number} is already on BaseLinker {what} {decision.document_id} (adopted from the "
                               "account)")
         doc = next(d for d in docs if (d.invoice_id if what == "invoice" else d.receipt_id) == decision.document_id)
-        return self._unfiled(action, steps, doc, looked, what)
+        return self._unfiled(action, steps, doc, looked, what, resumed)
 
     # ------------------------------------------------------------------ invoice
     def _attach_invoice(self, action: AttachDocument, context: ApplyContext) -> ActionResult:
@@ -229,14 +243,12 @@ class AttachFlows(CorrectionFlow, KsefGuard):
 
     def _ensure_invoice(self, action: AttachDocument, order_id: int, number: str, steps: Any) -> int | ActionResult:
         """The id of the invoice to put the file on (reused or created), or a result (already there, claimed)."""
-        docs = self._account_docs("invoices", order_id, steps)
-        looked = None
-        if docs is not None:
-            normal = [i for i in docs if not i.is_correction]
-            looked = {i.invoice_id for i in normal}
-            found = self._existing(action, steps, normal, number, "invoice", looked)
-            if found is not None:
-                return found
+        resumed = steps.get("intent") is not None
+        normal = [i for i in self._account_docs("invoices", order_id, steps) if not i.is_correction]
+        looked = {i.invoice_id for i in normal}
+        found = self._existing(action, steps, normal, number, "invoice", looked, resumed)
+        if found is not None:
+            return found
         series_id = self._series("invoice")
         self._ksef_before_create(series_id)
         steps.record("intent", {"series_id": series_id})
@@ -248,7 +260,7 @@ class AttachFlows(CorrectionFlow, KsefGuard):
 
         created = self._add_placeholder(
             action, order_id, number, steps, what="invoice", method="addInvoice",
-            params={"order_id": order_id, "series_id": series_id}, confirm=confirm, looked=looked,
+            params={"order_id": order_id, "series_id": series_id}, confirm=confirm, looked=looked, resumed=resumed,
             existing=lambda: [i for i in self.holdings.read_invoices(order_id) if not i.is_correction])
         if isinstance(created, int) and (steps.get("placeholder") or {}).get("created"):
             self.holdings.note_invoice(order_id, created, series_id=series_id or 0)
@@ -308,11 +320,12 @@ class AttachFlows(CorrectionFlow, KsefGuard):
         data = self._render(context, number)
         receipt_id = self._placeholder(steps)
         if receipt_id is None:
+            resumed = steps.get("intent") is not None
             docs = self._account_docs("receipts", order_id, steps)
-            looked = {r.receipt_id for r in docs} if docs is not None else None
-            found = self._existing(action, steps, docs, number, "receipt", looked) if docs else None
+            looked = {r.receipt_id for r in docs}
+            found = self._existing(action, steps, docs, number, "receipt", looked, resumed)
             if found is None:
-                found = self._create_receipt(action, order_id, number, steps, looked)
+                found = self._create_receipt(action, order_id, number, steps, looked, resumed)
             if isinstance(found, ActionResult):
                 return found
             receipt_id = found
@@ -335,7 +348,7 @@ class AttachFlows(CorrectionFlow, KsefGuard):
                        receipt_id=receipt_id, number=number, target="receipt")
 
     def _create_receipt(self, action: AttachDocument, order_id: int, number: str, steps: Any,
-                        looked: set[int] | None) -> int | ActionResult:
+                        looked: set[int], resumed: bool) -> int | ActionResult:
         series_id = self._series("receipt")
         params: dict[str, Any] = {"order_id": order_id}
         if series_id is not None:
@@ -347,7 +360,7 @@ class AttachFlows(CorrectionFlow, KsefGuard):
             return {"receipt_id": unfiled[0].receipt_id} if unfiled else None
 
         created = self._add_placeholder(action, order_id, number, steps, what="receipt", method="addReceipt",
-                                        params=params, confirm=confirm, looked=looked,
+                                        params=params, confirm=confirm, looked=looked, resumed=resumed,
                                         existing=lambda: self.holdings.read_receipts(order_id))
         if isinstance(created, int):
             self.holdings.note_receipt(order_id, created, series_id=series_id or 0)
@@ -355,7 +368,7 @@ class AttachFlows(CorrectionFlow, KsefGuard):
 
     def _add_placeholder(self, action: AttachDocument, order_id: int, number: str, steps: Any, *, what: str,
                          method: str, params: dict[str, Any], confirm: Any, existing: Any,
-                         looked: set[int] | None) -> int | ActionResult:
+                         looked: set[int], resumed: bool) -> int | ActionResult:
         """Issue the BaseLinker invoice/receipt the file goes on. BaseLinker keeps one per order and creates
         them one at a time, so when two scenarios race exactly one call succeeds; the refused one reads the
         order: our number there = adopted or claimed, a document created meanwhile = claimed by another."""
@@ -364,7 +377,7 @@ class AttachFlows(CorrectionFlow, KsefGuard):
             body = self.client.call(method, params, confirm=confirm)
         except ApiRejected as exc:
             docs = existing()
-            found = self._existing(action, steps, docs, number, what, looked) if docs else None
+            found = self._existing(action, steps, docs, number, what, looked, resumed) if docs else None
             if found is None:
                 raise DocumentError(f"{number}: BaseLinker refused to issue the placeholder {what} for order "
                                     f"{order_id}: {exc.error_message}", code="baselinker_rejected") from None

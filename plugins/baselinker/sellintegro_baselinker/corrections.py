@@ -65,7 +65,7 @@ class CorrectionFlow:
     def _original(self, action: AttachDocument, order_id: int, steps: Any) -> tuple[ApiInvoice, list[ApiInvoice]]:
         """The corrected invoice on the order and the order's documents (read again once if not found)."""
         corrected = (action.corrected_document_number or "").strip()
-        docs: list[ApiInvoice] = self._account_docs("invoices", order_id, steps, must=True)  # type: ignore[attr-defined]
+        docs: list[ApiInvoice] = self._account_docs("invoices", order_id, steps)  # type: ignore[attr-defined]
         for attempt in range(2):
             normal = [i for i in docs if not i.is_correction]
             originals = [i for i in normal if corrected and i.external_invoice_number == corrected]

@@ -18,7 +18,6 @@ Every step is recorded before the next call, so a crash anywhere resumes without
 
 from __future__ import annotations
 
-import time
 from collections import defaultdict
 from collections.abc import Iterator, Sequence
 from pathlib import Path
@@ -61,7 +60,6 @@ class BaseLinkerSink(AttachFlows, SinkChecks):
         self.reader = OrderReader(client, include_unconfirmed=config.include_unconfirmed)
         self.holdings = Holdings(client)
         self.tag = instance_tag(self.context.scenario, self.context.base_dir, config.instance)
-        self.run_started = int(time.time())      # BaseLinker's clock: documents created later are another's
         self._order_dates: dict[int, int] = {}
         self._series_ids: dict[str, int | None] = {}
         self._owners: dict[int, str | None] = {}
