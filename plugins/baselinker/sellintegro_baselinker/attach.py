@@ -21,7 +21,7 @@ from .client import ApiRejected, BaseLinkerClient
 from .config import BaseLinkerConfig
 from .corrections import CorrectionFlow
 from .documents import decide_existing
-from .holdings import Holdings
+from .holdings import EXTEND_SECONDS, Holdings
 from .ksef import KsefGuard
 from .lookups import Lookups
 from .receipts import ReceiptFlow
@@ -123,6 +123,8 @@ class AttachFlows(ReceiptFlow, CorrectionFlow, KsefGuard):
         if not fresh and len(self._order_dates) >= INDEX_MIN_ORDERS:
             if kind not in self.holdings.loaded_from:
                 self.holdings.load(kind, min(self._order_dates.values()))
+            elif not self.holdings.covers(kind, date or 0):  # an older order: read the stretch before, once
+                self.holdings.load(kind, min(date or 0, min(self._order_dates.values())) - EXTEND_SECONDS)
             if self.holdings.covers(kind, date or 0):
                 return self.holdings.invoices(order_id) if kind == "invoices" else self.holdings.receipts(order_id)
         if kind == "invoices":

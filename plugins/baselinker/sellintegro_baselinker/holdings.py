@@ -24,6 +24,7 @@ from .responses import ApiInvoice, ApiReceipt, parse_invoices, parse_receipt, pa
 PAGE = 100
 MARGIN_SECONDS = 3600
 MAX_PAGES = 1000           # a bound on one batched read (100 000 documents)
+EXTEND_SECONDS = 7 * 86400  # an older order extends the batched read this far before its own date
 
 
 class Holdings:
@@ -35,6 +36,7 @@ class Holdings:
         self._invoices: dict[int, dict[int, ApiInvoice]] = defaultdict(dict)
         self._receipts: dict[int, dict[int, ApiReceipt]] = defaultdict(dict)
         self._read: set[tuple[str, int]] = set()       # (kind, order_id) read on its own in this run
+        self._first_id: dict[str, int] = {}            # lowest id the batched reads returned, per kind
         self.government: list[ApiInvoice] = []         # invoices the batched read showed with KSeF data
 
     # ------------------------------------------------------------------ batched reads
@@ -43,35 +45,45 @@ class Holdings:
         return start is not None and order_date >= start + MARGIN_SECONDS
 
     def load(self, kind: str, date_from: int) -> None:
-        """Read every invoice (``kind="invoices"``) or receipt created since ``date_from - 1 h``."""
+        """Read every invoice (``kind="invoices"``) or receipt created since ``date_from - 1 h``. Called again
+        with an earlier date (an older order came later in the run), it reads only the stretch before what it
+        already read: ids grow with time, so paging stops at the first id the earlier read had."""
         start = max(0, date_from - MARGIN_SECONDS)
+        previous = self.loaded_from.get(kind)
+        if previous is not None and start >= previous:
+            return
+        stop_at = self._first_id.get(kind) if previous is not None else None
         id_from: int | None = None
         for _ in range(MAX_PAGES):
-            if kind == "invoices":
-                params: dict[str, Any] = {"date_from": start, "get_government_data": True}
-                if id_from is not None:
-                    params["id_from"] = id_from
-                page: list[Any] = parse_invoices(self.client.call("getInvoices", params))
-                for invoice in page:
-                    self._invoices[invoice.order_id].setdefault(invoice.invoice_id, invoice)
-                    if invoice.gov_id or invoice.gov_status:
-                        self.government.append(invoice)
-                ids = [i.invoice_id for i in page]
-            else:
-                params = {"date_from": start}
-                if id_from is not None:
-                    params["id_from"] = id_from
-                try:
-                    receipts = parse_receipts(self.client.call("getReceipts", params))
-                except ApiRejected:
-                    return  # not offered on this account: receipts are read per order
-                for receipt in receipts:
-                    self._receipts[receipt.order_id].setdefault(receipt.receipt_id, receipt)
-                ids = [r.receipt_id for r in receipts]
-            if len(ids) < PAGE:
+            ids = self._page(kind, start, id_from)
+            if ids is None:
+                return  # getReceipts not offered on this account: receipts are read per order
+            if ids and (kind not in self._first_id or min(ids) < self._first_id[kind]):
+                self._first_id[kind] = min(ids)
+            if len(ids) < PAGE or (stop_at is not None and max(ids) >= stop_at):
                 break
             id_from = max(ids) + 1
         self.loaded_from[kind] = start
+
+    def _page(self, kind: str, start: int, id_from: int | None) -> list[int] | None:
+        params: dict[str, Any] = {"date_from": start}
+        if id_from is not None:
+            params["id_from"] = id_from
+        if kind == "invoices":
+            params["get_government_data"] = True
+            page = parse_invoices(self.client.call("getInvoices", params))
+            for invoice in page:
+                self._invoices[invoice.order_id].setdefault(invoice.invoice_id, invoice)
+                if invoice.gov_id or invoice.gov_status:
+                    self.government.append(invoice)
+            return [i.invoice_id for i in page]
+        try:
+            receipts = parse_receipts(self.client.call("getReceipts", params))
+        except ApiRejected:
+            return None
+        for receipt in receipts:
+            self._receipts[receipt.order_id].setdefault(receipt.receipt_id, receipt)
+        return [r.receipt_id for r in receipts]
 
     # ------------------------------------------------------------------ per order
     def invoices(self, order_id: int) -> list[ApiInvoice]:
