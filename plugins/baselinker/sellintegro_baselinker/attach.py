@@ -239,7 +239,11 @@ class AttachFlows(ReceiptFlow, CorrectionFlow, KsefGuard):
                                 "attaching; run again", code="placeholder_lost")
         steps.record("file", {"id": invoice_id, "number": number})
         self.holdings.note_invoice(order_id, invoice_id, external_invoice_number=number)
-        self._remember_invoice(order_id, invoice_id, number, self.tag)
+        placeholder = steps.get("placeholder") or {}
+        # who holds the order's corrections: the scenario that created its invoice; after reusing an invoice
+        # it did not create (another scenario's may look the same), the file's claim decides when it matters
+        ours = placeholder.get("created") or (placeholder.get("reused") and steps.get("intent") is not None)
+        self._remember_invoice(order_id, invoice_id, number, self.tag if ours else None)
         message = self._ksef_field(action, context, order_id)
         return _result(action, "done", message or f"{number} attached to BaseLinker invoice {invoice_id}",
                        id=invoice_id, invoice_id=invoice_id, number=number, target="invoice")
