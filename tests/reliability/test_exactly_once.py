@@ -5,7 +5,7 @@
   ledger adopts what the account holds; in the end every Subiekt document is held by exactly one BaseLinker
   document with one file, and nothing is left unfiled;
 * twin scenarios (copies of one scenario in two folders, two ledgers) started together against one account,
-  over 20 seeds (random start offsets and call latencies): every document lands exactly once, the scenario that
+  over 20 seeds (100 with ``SELLINTEGRO_LONG=1``; random start offsets and call latencies): every document lands exactly once, the scenario that
   did not claim a document skips it naming the one that did;
 * a placeholder series that Base sends to KSeF itself (emulator ``"ksef": true``): exit 3 with one error naming
   the series; after the series is disconnected the run finishes the job, still exactly once.
@@ -26,6 +26,7 @@ import pytest
 
 from sellintegro_baselinker.emulator.app import Emulator
 
+from .conftest import LONG
 from .stack import (
     TOKEN,
     ForkedRun,
@@ -40,6 +41,7 @@ from .stack import (
 
 MAX_RUNS = 6
 TWIN_SEEDS = 20
+LONG_TWIN_SEEDS = 100
 
 
 def _scenario(url: str, name: str = "reliability") -> dict[str, Any]:
@@ -169,7 +171,7 @@ def test_twin_scenarios_started_together(demo: Any, reference: Reference, fast_p
     from sellintegro_baselinker.emulator import serve
 
     named_claims = 0
-    for seed in range(TWIN_SEEDS):
+    for seed in range(LONG_TWIN_SEEDS if LONG else TWIN_SEEDS):
         rng = random.Random(seed)
         emulator = _twin_emulator(demo, seed)
         with serve(emulator) as server:
