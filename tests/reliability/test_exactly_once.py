@@ -5,8 +5,8 @@
   ledger adopts what the account holds; in the end every Subiekt document is held by exactly one BaseLinker
   document with one file, and nothing is left unfiled;
 * twin scenarios (copies of one scenario in two folders, two ledgers) started together against one account,
-  over 20 seeds (100 with ``SELLINTEGRO_LONG=1``; random start offsets and call latencies): every document lands exactly once, the scenario that
-  did not claim a document skips it naming the one that did;
+  over 20 seeds (100 with ``SELLINTEGRO_LONG=1``; random start offsets and call latencies): every document
+  lands exactly once, the scenario that did not claim a document skips it naming the one that did;
 * a placeholder series that Base sends to KSeF itself (emulator ``"ksef": true``): exit 3 with one error naming
   the series; after the series is disconnected the run finishes the job, still exactly once.
 """
