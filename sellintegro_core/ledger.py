@@ -255,6 +255,11 @@ class ScenarioState:
         self._ledger = ledger
         self._scenario = scenario
 
+    @property
+    def location(self) -> str:
+        """Where the ledger lives (a file path): part of a component's identity, e.g. a sink's claim tag."""
+        return str(getattr(self._ledger, "path", "") or "")
+
     def get_state(self, key: str) -> Any | None:
         return self._ledger.get_state(self._scenario, key)
 

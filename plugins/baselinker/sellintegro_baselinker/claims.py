@@ -12,7 +12,8 @@ The claim is the document itself, made visible to every other scenario:
 
 Corrections are the only documents BaseLinker would accept twice, so only the scenario that holds the order's
 invoice (its tag on the file) creates them. The tag is ``<scenario>@<host>#<id>``; the id is derived from the
-host, the scenario folder and name (or ``sink.instance``), so a lost or replaced ledger keeps it.
+host, the scenario folder and name and the ledger's path (or ``sink.instance``), so a lost or replaced ledger
+keeps it.
 """
 
 from __future__ import annotations
@@ -30,16 +31,18 @@ _SAFE = re.compile(r"[^\w.\-]+")
 _TAG_RE = re.compile(rb"%sellintegro-claim: ([^\r\n]{1,80})")
 
 
-def instance_tag(scenario: str, base_dir: Path, override: str | None = None) -> str:
-    """This scenario's claim tag: ``<scenario>@<host>#<6 hex>`` (or ``sink.instance`` when set)."""
+def instance_tag(scenario: str, base_dir: Path, override: str | None = None, ledger: str = "") -> str:
+    """This scenario's claim tag: ``<scenario>@<host>#<6 hex>`` (or ``sink.instance`` when set); the hex part
+    comes from the host, the scenario folder, its name and the ledger's path."""
     if override:
         return override.strip()[:TAG_MAX]
     host = socket.gethostname() or "host"
     try:
         folder = str(base_dir.resolve())
+        ledger = str(Path(ledger).resolve()) if ledger else ""
     except OSError:
         folder = str(base_dir)
-    digest = hashlib.sha256(f"{host}\0{folder}\0{scenario}".encode()).hexdigest()[:6]
+    digest = hashlib.sha256(f"{host}\0{folder}\0{scenario}\0{ledger}".encode()).hexdigest()[:6]
     name = _SAFE.sub("_", scenario)[:40]
     return f"{name}@{_SAFE.sub('_', host)[:30]}#{digest}"
 

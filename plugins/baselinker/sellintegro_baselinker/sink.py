@@ -59,7 +59,8 @@ class BaseLinkerSink(AttachFlows, SinkChecks):
         self.lookups = Lookups(client)
         self.reader = OrderReader(client, include_unconfirmed=config.include_unconfirmed)
         self.holdings = Holdings(client)
-        self.tag = instance_tag(self.context.scenario, self.context.base_dir, config.instance)
+        self.tag = instance_tag(self.context.scenario, self.context.base_dir, config.instance,
+                                str(getattr(self.state, "location", "") or ""))
         self._order_dates: dict[int, int] = {}
         self._series_ids: dict[str, int | None] = {}
         self._owners: dict[int, str | None] = {}
