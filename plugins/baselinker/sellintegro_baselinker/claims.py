@@ -79,7 +79,7 @@ def issuer_tag(tag: str) -> str:
 
 def tag_of_issuer(issuer: str) -> str | None:
     issuer = issuer.strip()
-    return issuer[len(ISSUER_PREFIX):] if issuer.startswith(ISSUER_PREFIX) else None
+    return issuer[len(ISSUER_PREFIX):][:TAG_MAX] if issuer.startswith(ISSUER_PREFIX) else None
 
 
 def without_claim(pdf: bytes | None) -> bytes | None:
