@@ -163,12 +163,10 @@ def _why(calls: Counter[str], attached: int, per_order_reads: int, catch_up_runs
     nexts = []
     if per_order_reads:
         without = (sum(calls.values()) - per_order_reads) / max(1, attached)
-        text.append(f"Cause: {per_order_reads} getInvoices by `order_id`: the sink's reuse index (one paged "
-                    "getInvoices per run) starts at the oldest order seen when it is first used, and orders placed "
-                    "earlier that come later in the stream fall back to one getInvoices each; without them the "
-                    f"figure would be {fmt(without, 3)}.")
-        nexts.append("load the sink's reuse index from the window start (the query's date_from) instead of the "
-                     "oldest order seen (baselinker sink)")
+        text.append(f"Cause: {per_order_reads} getInvoices by `order_id`: orders the sink's batched read of what "
+                    "the account holds (holdings.py, one paged getInvoices/getReceipts per run) did not cover were "
+                    f"read one by one; without them the figure would be {fmt(without, 3)}.")
+        nexts.append("widen the batched read (holdings.py) so it covers those orders (baselinker sink)")
     if catch_up_runs:
         text.append(f"{catch_up_runs} catch-up run(s) were needed (corrections waiting for their invoice) and each "
                     "repeats the per-run reads.")

@@ -13,6 +13,7 @@ from typing import Any
 
 from .components import ApplyContext
 from .errors import DocumentError
+from .exemption import apply_exemption_basis
 from .ledger import Ledger, LedgerStepLog
 from .models import Action, ActionResult, AttachDocument, OrderFacts, SalesDocument, Skip
 from .report import Row, RunReport, describe
@@ -26,8 +27,9 @@ class Applier:
 
     def __init__(self, *, scenario: str, ledger: Ledger, report: RunReport, plan_only: bool, hook: Any,
                  now: Callable[[], datetime], renderer: Callable[[], Any],
-                 preflight: Callable[[], None]) -> None:
+                 preflight: Callable[[], None], exemption_basis: str | None = None) -> None:
         self.scenario = scenario
+        self.exemption_basis = exemption_basis
         self.ledger = ledger
         self.report = report
         self.plan_only = plan_only
@@ -55,17 +57,24 @@ class Applier:
             self.account(action, result, document_number=action.document_number)
             return result
         steps = LedgerStepLog(self.ledger, self.scenario, action.key, self.now)
+        warnings: list[str] = []
 
         def render() -> bytes:
             if document is None:
                 raise DocumentError(f"document {action.document_number} is no longer in the source")
-            return self.renderer().render(document, action.template, ksef_label=action.ksef_label)
+            ready = apply_exemption_basis(document, self.exemption_basis)
+            pdf = self.renderer().render(ready, action.template, ksef_label=action.ksef_label)
+            warnings[:] = [str(w) for w in ready.extra.pop("warnings", [])][:5]   # renderers' notes
+            return bytes(pdf)
 
         try:
             result = self.sink.apply(action, ApplyContext(steps=steps, document=document, render=render))
         except DocumentError as exc:
             result = ActionResult(key=action.key, outcome="failed", message=exc.message,
                                   data={"code": exc.code})
+        if warnings:
+            result = result.model_copy(update={"message": "; ".join([result.message, *(
+                f"warning: {w}" for w in warnings)]).lstrip("; ")})
         self.account(action, result, document_number=action.document_number)
         return result
 
@@ -79,6 +88,7 @@ class Applier:
                 check(action)
             if document is None:
                 raise DocumentError(f"document {action.document_number} is no longer in the source")
+            document = apply_exemption_basis(document, self.exemption_basis)
             html = getattr(self.renderer(), "render_html", None)
             if callable(html):
                 html(document, action.template, ksef_label=action.ksef_label)

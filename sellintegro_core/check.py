@@ -10,6 +10,7 @@ from . import clock
 from .components import CheckItem, close_quietly, component_checks
 from .config import Scenario, load_scenario
 from .errors import ConfigError, SellintegroError
+from .ledger_file import check_ledger_file
 from .schedule import next_run
 
 
@@ -39,6 +40,10 @@ def _ledger_item(scenario: Scenario) -> CheckItem:
     if not path.is_absolute():
         path = scenario.base_dir / path
     if path.exists():
+        try:
+            check_ledger_file(path)
+        except SellintegroError as exc:
+            return CheckItem("ledger readable", False, exc.message)
         ok = os.access(path, os.W_OK)
         return CheckItem("ledger writable", ok, str(path) if ok else f"{path} is not writable")
     folder = path.parent

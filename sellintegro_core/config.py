@@ -84,6 +84,32 @@ class ComponentSection(BaseModel):
     plugin: str
 
 
+EXEMPTION_BASIS_MAX = 300
+
+
+class RendererSection(ComponentSection):
+    """``[renderer]``: ``plugin`` defaults to the built-in renderer; ``exemption_basis`` is the core's own key,
+    accepted whatever the renderer: the legal basis printed on ``zw`` lines whose document has none in the
+    source (art. 106e ust. 1 pkt 19), e.g. ``"art. 43 ust. 1 pkt 29 lit. a ustawy o VAT"``."""
+
+    plugin: str = DEFAULT_RENDERER
+    exemption_basis: str | None = Field(default=None, max_length=EXEMPTION_BASIS_MAX)
+
+    @field_validator("exemption_basis")
+    @classmethod
+    def _basis(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        value = " ".join(value.split())
+        if not value:
+            raise ValueError('is empty: write the legal basis of the exemption, e.g. "art. 43 ust. 1 pkt 29 '
+                             'lit. a ustawy o VAT", or remove the key')
+        return value
+
+
+RENDERER_CORE_KEYS = ("plugin", "exemption_basis")
+
+
 class ScenarioModel(_Strict):
     name: str = Field(pattern=r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
     timezone: str = "Europe/Warsaw"
@@ -93,7 +119,7 @@ class ScenarioModel(_Strict):
     source: ComponentSection
     sink: ComponentSection
     rule: ComponentSection
-    renderer: ComponentSection | None = None
+    renderer: RendererSection | None = None
 
     @field_validator("name", mode="before")
     @classmethod
@@ -135,9 +161,15 @@ class Scenario:
         return self.path.parent
 
     def section(self, kind: str) -> dict[str, Any]:
-        """The component section without its ``plugin`` key."""
+        """The component section without the core's keys (``plugin``; ``exemption_basis`` of [renderer])."""
         sec = self.raw.get(kind) or {}
-        return {k: v for k, v in sec.items() if k != "plugin"}
+        core = RENDERER_CORE_KEYS if kind == "renderer" else ("plugin",)
+        return {k: v for k, v in sec.items() if k not in core}
+
+    @property
+    def exemption_basis(self) -> str | None:
+        """``[renderer] exemption_basis``: the fallback legal basis for VAT-exempt (``zw``) lines."""
+        return self.model.renderer.exemption_basis if self.model.renderer is not None else None
 
     def plugin_name(self, kind: str) -> str | None:
         sec = getattr(self.model, kind)
@@ -233,6 +265,8 @@ def load_scenario(path: str | Path, *, host: Any = None, validate_components: bo
             section = raw.get(kind)
             if section is None and kind == "renderer":
                 continue
+            if kind == "renderer" and isinstance(section, dict) and "plugin" not in section:
+                section = {**section, "plugin": DEFAULT_RENDERER}
             if not isinstance(section, dict) or not isinstance(section.get("plugin"), str):
                 continue  # already reported by the core model
             name = section["plugin"]
@@ -244,8 +278,9 @@ def load_scenario(path: str | Path, *, host: Any = None, validate_components: bo
                 continue
             spec = table[name][0]
             try:
+                core = RENDERER_CORE_KEYS if kind == "renderer" else ("plugin",)
                 configs[kind] = spec.config_model.model_validate(
-                    {k: v for k, v in section.items() if k != "plugin"})
+                    {k: v for k, v in section.items() if k not in core})
             except ValidationError as exc:
                 errors.extend(format_validation_error(exc, prefix=kind, model=spec.config_model))
     if errors or model is None:

@@ -178,6 +178,10 @@ wait_for_ksef = "{wait_for_ksef}"
 ksef_wait_max_hours = 24
 template = "pl"
 foreign_buyer_template = "en"
+
+[renderer]
+# printed on VAT-exempt (zw) lines of documents that have no exemption reason in Subiekt
+exemption_basis = "art. 43 ust. 1 pkt 29 lit. a ustawy o VAT"
 '''
 
 

@@ -82,7 +82,7 @@ class Engine:
         self._rule: Any = None
         self.applier = Applier(scenario=self.name, ledger=self.ledger, report=self.report, plan_only=plan_only,
                                hook=self.host.pm.hook, now=self.now, renderer=self._get_renderer,
-                               preflight=self._preflight)
+                               preflight=self._preflight, exemption_basis=scenario.exemption_basis)
 
     def now(self) -> datetime:
         return clock.now(self.scenario.timezone)

@@ -77,6 +77,9 @@ def add_init_arguments(p: argparse.ArgumentParser) -> None:
                    help='PDF template: "pl", "en" or a folder with your templates (default pl)')
     p.add_argument("--foreign-template", default="en", metavar="pl|en|FOLDER",
                    help="PDF template for buyers outside Poland (default en)")
+    p.add_argument("--exemption-basis", default=None, metavar="TEXT",
+                   help='legal basis printed on VAT-exempt (zw) lines when Subiekt has none, e.g. "art. 43 ust. 1 '
+                        'pkt 29 lit. a ustawy o VAT" (default: none; such documents then wait for it)')
     p.add_argument("--invoice-series", default=None, metavar="NAME|ID",
                    help="BaseLinker INVOICE series for placeholder invoices, not the one sent to KSeF (required)")
     p.add_argument("--receipt-series", default=None, metavar="NAME|ID",
@@ -165,6 +168,8 @@ def gather(args: argparse.Namespace, host: Any) -> dict[str, Any]:
     ans["template"] = a.ask("11. PDF template (szablon): pl, en or a folder with your templates", args.template)
     ans["foreign_template"] = a.ask("    Template for buyers outside Poland (kontrahent zagraniczny)",
                                     args.foreign_template)
+    ans["exemption_basis"] = a.ask("    Legal basis for VAT-exempt (zw) sales when Subiekt has none (podstawa "
+                                   "zwolnienia z VAT); empty = none", args.exemption_basis) or None
     ans["invoice_series"] = a.ask("12. BaseLinker invoice series for placeholder invoices (seria numeracji faktur), "
                                   "NOT the one sent to KSeF; name or id", args.invoice_series,
                                   check=required("the invoice series (name or id of a BaseLinker INVOICE series)"),
@@ -257,6 +262,10 @@ def render_scenario(ans: dict[str, Any]) -> str:
         f"foreign_buyer_template = {_toml(ans['foreign_template'])}",
         "",
     ]
+    if ans.get("exemption_basis"):
+        lines += ["[renderer]                        # the PDF; plugin omitted = the default renderer",
+                  f"exemption_basis = {_toml(ans['exemption_basis'])}   # printed on zw lines without a basis",
+                  ""]
     return "\n".join(lines)
 
 

@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any, Protocol
 
 from .errors import ConfigError
+from .ledger_file import check_ledger_file, create_ledger_file
 from .models import OrderFacts
 from .paths import sqlite_uri
 
@@ -80,6 +81,7 @@ class SqliteLedger:
         self.path = Path(path)
         self.read_only = read_only
         self._lock = threading.RLock()
+        check_ledger_file(self.path)  # damaged: exit 2 with the way out; missing: a new ledger (adopts)
         try:
             if read_only:
                 if self.path.exists():
@@ -91,7 +93,7 @@ class SqliteLedger:
             else:
                 self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
                 if not self.path.exists():
-                    os.close(os.open(self.path, os.O_CREAT | os.O_WRONLY, 0o600))
+                    create_ledger_file(self.path, SCHEMA)
                 self._db = sqlite3.connect(self.path, timeout=30, check_same_thread=False)
                 self._db.execute("PRAGMA journal_mode=WAL")
                 self._db.execute("PRAGMA synchronous=NORMAL")
@@ -257,6 +259,11 @@ class ScenarioState:
     def __init__(self, ledger: Ledger, scenario: str) -> None:
         self._ledger = ledger
         self._scenario = scenario
+
+    @property
+    def location(self) -> str:
+        """Where the ledger lives (a file path): part of a component's identity, e.g. a sink's claim tag."""
+        return str(getattr(self._ledger, "path", "") or "")
 
     def get_state(self, key: str) -> Any | None:
         return self._ledger.get_state(self._scenario, key)

@@ -37,6 +37,7 @@ class Party(_Model):
     phone: str | None = None
     bank_account: str | None = None
     bank_name: str | None = None
+    bank_swift: str | None = None   # BIC/SWIFT of the bank account (printed on foreign-currency invoices)
 
     @property
     def is_foreign(self) -> bool:
@@ -83,11 +84,19 @@ class Totals(_Model):
     gross: Decimal
 
 
+class PaidPart(_Model):
+    """One part of what was paid: ``form`` is "karta", "gotówka", "przelew" or "przedpłata"."""
+
+    form: str
+    amount: Decimal
+
+
 class Payment(_Model):
     form: str = ""                  # "przelew", "gotówka", "karta", "pobranie"...
     due_date: date | None = None
     paid: Decimal = Decimal("0")
-    to_pay: Decimal | None = None
+    to_pay: Decimal | None = None   # what is left to pay (None: unknown, the whole gross)
+    paid_parts: list[PaidPart] = Field(default_factory=list)
     bank_account: str | None = None
 
 
@@ -115,6 +124,7 @@ class DocumentRef(_Model):
     kind: str = ""
     number: str
     issue_date: date | None = None
+    sale_date: date | None = None    # date of delivery / service (a corrected invoice's, art. 106j)
     ksef_number: str | None = None
 
 

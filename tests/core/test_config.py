@@ -119,3 +119,27 @@ def test_relative_state_url_defaults_next_to_scenario(scenario_dir):
     assert scenario.model.state.url == "sqlite:///sellintegro-state.db"
     assert scenario.base_dir == scenario_dir.resolve()
     assert os.path.isabs(scenario.path)
+
+
+def test_exemption_basis_is_accepted_by_every_renderer(scenario_dir):
+    """`[renderer] exemption_basis` is the core's key: a third-party renderer with a strict model accepts it."""
+    path = scenario_dir / "shop.toml"
+    text = path.read_text(encoding="utf-8")
+    assert '[renderer]\nplugin = "text_pdf"' in text
+    basis = "art. 43 ust. 1 pkt 29 lit. a ustawy o VAT"
+    path.write_text(text.replace('[renderer]\nplugin = "text_pdf"',
+                                 f'[renderer]\nplugin = "text_pdf"\nexemption_basis = "{basis}"'), encoding="utf-8")
+    scenario = load_scenario(path)
+    assert scenario.exemption_basis == basis and scenario.plugin_name("renderer") == "text_pdf"
+    assert scenario.section("renderer") == {}
+
+
+def test_renderer_section_without_plugin_is_the_default_renderer(scenario_dir):
+    path = scenario_dir / "shop.toml"
+    text = path.read_text(encoding="utf-8").replace('[renderer]\nplugin = "text_pdf"',
+                                                    '[renderer]\nexemption_basis = "art. 113 ust. 1"')
+    path.write_text(text, encoding="utf-8")
+    scenario = load_scenario(path)
+    assert scenario.plugin_name("renderer") == "html_pdf" and scenario.exemption_basis == "art. 113 ust. 1"
+    path.write_text(text.replace('"art. 113 ust. 1"', '"  "'), encoding="utf-8")
+    assert "is empty" in _errors(path)["renderer.exemption_basis"]

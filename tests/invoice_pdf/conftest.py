@@ -214,16 +214,17 @@ def make_kfs() -> SalesDocument:
 
 
 def make_zw() -> SalesDocument:
-    """A receipt return (ZW) for PA 55/2026: outside KSeF; amounts stored positive (the refund)."""
+    """A receipt return (ZW) for PA 55/2026, 1 of 2 mugs back: outside KSeF; as the source gives it, a
+    correction of the receipt with negative differences (Subiekt stores the refund positive)."""
     before = make_line(1, "Kubek ceramiczny „Łoś”", "2", "24.39", "23", side="before")
     after = make_line(1, "Kubek ceramiczny „Łoś”", "1", "24.39", "23", side="after")
-    net, vat = before.net - after.net, before.vat - after.vat
+    net, vat = after.net - before.net, after.vat - before.vat
     rows = [VatRow(vat_symbol="23", vat_rate=Decimal("23"), net=net, vat=vat, gross=net + vat)]
     return SalesDocument(
         id="2070", kind="ZW", number="ZW 7/2026", issue_date=date(2026, 4, 18), sale_date=date(2026, 4, 18),
         place_of_issue="Warszawa", issued_by="Kasa 1", seller=seller(), buyer=buyer_person(),
         lines=[before, after], vat_table=rows, totals=totals_of(rows),
-        payment=Payment(form="gotówka", paid=net + vat),
+        payment=Payment(form="gotówka", paid=-(net + vat), to_pay=Decimal("0")),
         corrected=DocumentRef(id="2055", kind="PA", number="PA 55/2026", issue_date=date(2026, 4, 16)),
         correction_reason="Zwrot towaru (uszkodzony)", order_ref=OrderRef(key="order_id", value="2233445"))
 

@@ -160,7 +160,8 @@ def test_a_run_renders_the_pdfs_through_the_engine(tmp_path: Path) -> None:
     pending = make_fs(number="FS 15/2026", doc_id="1015")
     pending.ksef = KsefInfo(state="online_pending", hash=V6_HEX)
     pending.order_ref = pending.order_ref.model_copy(update={"value": "7654321"})
-    shop = write_scenario(tmp_path / "run", [fs, pa, pending], rule='wait_for_ksef = "all"',
+    shop = write_scenario(tmp_path / "run", [fs, pa, pending],
+                          rule='wait_for_ksef = "all"\nsend_without_ksef_number = true',
                           tables='[window]\nbefore_setup = "include"')
     placed = datetime.fromisoformat("2026-04-15T09:00:00+02:00")
     orders = [Order(id=ref, status_id="1", status_name="Nowe", date_add=placed)

@@ -285,7 +285,7 @@ def test_receipt_ignores_ksef_data_it_cannot_have(renderer: HtmlPdfRenderer, pa_
 def test_receipt_copy_in_english(renderer: HtmlPdfRenderer, pa_doc: SalesDocument) -> None:
     text = flat(pdf_text(renderer.render(pa_doc, "en")))
     assert "Copy of receipt — not a fiscal receipt" in text
-    assert "seventy-nine zlotys forty-five groszy" in text
+    assert "seventy-nine zlotys 45/100" in text
 
 
 # ------------------------------------------------------------------------------------------ corrections
@@ -325,7 +325,7 @@ def test_receipt_return_refers_to_the_receipt_without_ksef(renderer: HtmlPdfRend
                                                            tmp_path) -> None:
     pdf = renderer.render(zw_doc)
     text = flat(pdf_text(pdf))
-    for phrase in ["Zwrot do paragonu — dokument niefiskalny", "Nr ZW 7/2026", "Dotyczy paragonu:",
+    for phrase in ["Korekta paragonu", "Dokument niefiskalny", "Nr ZW 7/2026", "Dotyczy paragonu:",
                    "Numer dokumentu korygowanego: PA 55/2026", "Data wystawienia dokumentu korygowanego: 2026-04-16",
                    "Przyczyna korekty: Zwrot towaru (uszkodzony)", "Kwota zwrotu: 30,00 zł",
                    "Słownie: trzydzieści złotych zero groszy"]:
@@ -340,7 +340,7 @@ def test_receipt_return_refers_to_the_receipt_without_ksef(renderer: HtmlPdfRend
 def test_invoice_for_receipts_lists_them(renderer: HtmlPdfRenderer, fsd_doc: SalesDocument, tmp_path) -> None:
     pdf = renderer.render(fsd_doc)
     text = flat(pdf_text(pdf))
-    assert "Faktura VAT do paragonu" in text
+    assert "Faktura do paragonu" in text
     assert ("Faktura wystawiona do paragonu (paragonów): PA 55/2026 z dnia 2026-04-10; PA 56/2026 z dnia 2026-04-11"
             in text)
     assert len(decode_qr(pdf, tmp_path)) == 1
@@ -349,7 +349,7 @@ def test_invoice_for_receipts_lists_them(renderer: HtmlPdfRenderer, fsd_doc: Sal
 def test_foreign_currency_shows_rate_and_vat_in_pln(renderer: HtmlPdfRenderer, eur_doc: SalesDocument) -> None:
     text = flat(pdf_text(renderer.render(eur_doc, "en")))
     vat_pln = (eur_doc.totals.vat * Decimal("4.2813")).quantize(Decimal("0.01"))
-    for phrase in ["VAT invoice", "No. FS 13/2026", "Müller Handels GmbH", "Hauptstraße 1", "10115 Berlin", "Niemcy",
+    for phrase in ["VAT invoice", "No. FS 13/2026", "Müller Handels GmbH", "Hauptstraße 1", "10115 Berlin", "Germany",
                    "VAT ID: DE123456789", "Currency: EUR.",
                    "Exchange rate: 1 EUR = 4,2813 PLN, table 072/A/NBP/2026 of 2026-04-14. VAT in PLN: 201,86 zł",
                    f"VAT in PLN: {printed(vat_pln)} zł", "Total gross: 252,15 EUR", "Amount due: 252,15 EUR",
@@ -380,7 +380,7 @@ def test_english_invoice_for_a_foreign_buyer(renderer: HtmlPdfRenderer, fs_doc: 
     text = flat(pdf_text(renderer.render(fs_doc, "en")))
     for phrase in ["VAT invoice", "Issue date: 2026-04-15", "Seller".upper(), "Buyer".upper(),
                    "Legal basis of the VAT exemption: art. 43 ust. 1 pkt 29 lit. c ustawy o VAT",
-                   "Amount due: 856,28 zł", "eight hundred and fifty-six zlotys twenty-eight groszy"]:
+                   "Amount due: 856,28 zł", "eight hundred and fifty-six zlotys 28/100"]:
         assert phrase in text, phrase
 
 

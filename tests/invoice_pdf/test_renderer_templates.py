@@ -63,7 +63,7 @@ def test_labels_json_changes_wording_and_language(fs_doc: SalesDocument, tmp_pat
     text = flat(pdf_text(HtmlPdfRenderer().render(fs_doc, str(folder))))
     assert "VENDOR" in text and "Please pay: 856,28 zł" in text
     assert "VAT invoice" in text                                         # the rest in English
-    assert "eight hundred and fifty-six zlotys twenty-eight groszy" in text
+    assert "eight hundred and fifty-six zlotys 28/100" in text
 
 
 def test_labels_json_can_add_a_language(eur_doc: SalesDocument, tmp_path: Path) -> None:

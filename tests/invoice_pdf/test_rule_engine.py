@@ -105,7 +105,7 @@ def test_no_document_status_once(tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 
 def test_ksef_wait_in_plan_recorded_once_then_offline(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("SELLINTEGRO_NOW", NOW)
-    path = write(tmp_path, rule='wait_for_ksef = "all"')
+    path = write(tmp_path, rule='wait_for_ksef = "all"\nsend_without_ksef_number = true')
     docs = [json.loads(line) for line in (tmp_path / "docs.jsonl").read_text(encoding="utf-8").splitlines()]
     docs[0]["ksef"] = {"state": "online_pending", "hash": docs[0]["ksef"]["hash"]}
     docs[0]["issued_at"] = "2026-04-20T09:30:00+02:00"

@@ -23,7 +23,7 @@ def test_b2b_invoice_waits_for_the_ksef_number() -> None:
     assert skip.final                                 # recorded once, see test_rule_pending
     assert "2026-11-28 09:00" in skip.reason           # waiting since (Warsaw time)
     assert "2026-11-29 09:00" in skip.reason           # until
-    assert "24 h" in skip.reason and "OFFLINE" in skip.reason
+    assert "24 h" in skip.reason and "keeps waiting and is reported" in skip.reason
 
 
 def test_waiting_reason_is_stable_between_runs() -> None:
@@ -35,9 +35,17 @@ def test_waiting_reason_is_stable_between_runs() -> None:
     assert first == later
 
 
-def test_after_max_hours_the_invoice_goes_with_the_offline_label() -> None:
+def test_after_max_hours_an_online_sent_invoice_keeps_waiting_and_is_reported() -> None:
     fs = doc("FS", "1", ksef="online_pending", issued=NOW - timedelta(hours=25))
     actions = rule(ksef_wait_max_hours=24).decide(order(), [fs], facts(), CTX)
+    assert summary(actions) == [("skip", "1", "ksef_overdue")]
+    assert actions[0].final and "send_without_ksef_number" in actions[0].reason
+    assert "offline" not in actions[0].reason.lower()
+
+
+def test_after_max_hours_the_invoice_goes_when_the_scenario_allows_it() -> None:
+    fs = doc("FS", "1", ksef="online_pending", issued=NOW - timedelta(hours=25))
+    actions = rule(ksef_wait_max_hours=24, send_without_ksef_number=True).decide(order(), [fs], facts(), CTX)
     assert summary(actions) == [("attach", "1", "invoice")]
     attach = actions[0]
     assert attach.ksef_label == "offline"
@@ -46,7 +54,7 @@ def test_after_max_hours_the_invoice_goes_with_the_offline_label() -> None:
 
 def test_deadline_is_exact() -> None:
     fs = doc("FS", "1", ksef="online_pending", issued=ISSUED)
-    r = rule(ksef_wait_max_hours=3)
+    r = rule(ksef_wait_max_hours=3, send_without_ksef_number=True)
     assert summary(r.decide(order(), [fs], facts(), context(ISSUED + timedelta(hours=3) - timedelta(seconds=1)))
                    ) == [("skip", "1", "waiting_for_ksef")]
     assert summary(r.decide(order(), [fs], facts(), context(ISSUED + timedelta(hours=3)))) == [
@@ -56,7 +64,7 @@ def test_deadline_is_exact() -> None:
 def test_without_issue_time_the_wait_starts_at_the_start_of_the_issue_day() -> None:
     fs = doc("FS", "1", ksef="online_pending", issued=None, issue_date=date(2026, 11, 27))
     assert wait_started(fs, TZ) == datetime(2026, 11, 27, 0, 0, tzinfo=ZoneInfo(TZ))
-    r = rule(ksef_wait_max_hours=36)               # 27.11 00:00 + 36 h = 28.11 12:00 = NOW
+    r = rule(ksef_wait_max_hours=36, send_without_ksef_number=True)   # 27.11 00:00 + 36 h = 28.11 12:00 = NOW
     assert summary(r.decide(order(), [fs], facts(), context(NOW - timedelta(minutes=1)))) == [
         ("skip", "1", "waiting_for_ksef")]
     assert summary(r.decide(order(), [fs], facts(), CTX)) == [("attach", "1", "invoice")]

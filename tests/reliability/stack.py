@@ -92,6 +92,8 @@ def scenario_data(url: str, *, dsn: str = "sqlite:///subiekt.sqlite", name: str 
         "rule": {"plugin": "invoice_pdf", "statuses": "all", "on_success": {"status": SUCCESS_STATUS},
                  "on_failure": {"status": FAILURE_STATUS}, "documents": list(ALL_KINDS),
                  "paragon_with_invoice": "invoice", "wait_for_ksef": "b2b", "ksef_wait_max_hours": 24},
+        # the demo's zw lines without a reason in Subiekt need the basis (issue 13), as in `sellintegro demo`
+        "renderer": {"exemption_basis": "art. 43 ust. 1 pkt 29 lit. a ustawy o VAT"},
     }
 
 
@@ -479,7 +481,7 @@ def full_scenario(url: str, *, fast: bool) -> dict[str, Any]:
     data["rule"]["wait_for_ksef"] = "no"            # more documents go out (corrections too)
     data["sink"]["ksef_number_field"] = "KSeF"      # one more write per KSeF-numbered invoice
     if fast:
-        data["renderer"] = {"plugin": "reliability_fast_pdf"}
+        data.setdefault("renderer", {})["plugin"] = "reliability_fast_pdf"   # keeps [renderer] exemption_basis
     return data
 
 

@@ -7,7 +7,7 @@ import json
 import re
 import sqlite3
 from datetime import datetime, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sellintegro_subiekt_gt.checksums import ksef_number_is_valid, nip_is_valid
 from sellintegro_subiekt_gt.demo_db import SELLER_NIP, generate
@@ -85,12 +85,17 @@ def test_lines_vat_table_and_totals_add_up(demo):
         vat_by_doc.setdefault(row["vt_DokId"], []).append(row)
     for doc in docs:
         net = sum(d(x["ob_Znak"]) * d(x["ob_WartNetto"]) for x in by_doc[doc["dok_Id"]])
-        gross = sum(d(x["ob_Znak"]) * d(x["ob_WartBrutto"]) for x in by_doc[doc["dok_Id"]])
-        assert net == d(doc["dok_WartNetto"]) and gross == d(doc["dok_WartBrutto"]), doc["dok_NrPelny"]
+        assert net == d(doc["dok_WartNetto"]), doc["dok_NrPelny"]
         assert d(doc["dok_WartNetto"]) + d(doc["dok_WartVat"]) == d(doc["dok_WartBrutto"])
         table = vat_by_doc[doc["dok_Id"]]
-        column = "vt_WartNettoWaluta" if doc["dok_Waluta"] != "PLN" else "vt_WartNetto"
+        foreign = doc["dok_Waluta"] != "PLN"
+        column = "vt_WartNettoWaluta" if foreign else "vt_WartNetto"
         assert sum(d(r[column]) for r in table) == d(doc["dok_WartNetto"]), doc["dok_NrPelny"]
+        vat_column = "vt_WartVatWaluta" if foreign else "vt_WartVat"
+        assert sum(d(r[vat_column]) for r in table) == d(doc["dok_WartVat"]), doc["dok_NrPelny"]
+        for r in table:     # one method for every row: VAT = per-rate net × rate (issue 13, item 11)
+            expected = (d(r[column]) * d(r["vt_VatProc"]) / 100).quantize(Decimal("0.01"), ROUND_HALF_UP)
+            assert d(r[vat_column]) == expected, (doc["dok_NrPelny"], r)
 
 
 def test_every_rate_discount_and_shape_is_present(demo):

@@ -1,28 +1,38 @@
 """Attaching one document: find or create the BaseLinker placeholder, then put the file and number on it.
 
-Invoice (FS, FSd), receipt (PA) and correction (KFS) flows of the ``baselinker`` sink; every sub-step is
-recorded in the action's StepLog before the next call (see :mod:`sellintegro_baselinker.sink`).
+Invoice (FS, FSd) and receipt (PA) flows of the ``baselinker`` sink (corrections: :mod:`.corrections`);
+every sub-step is recorded in the action's StepLog before the next call (see :mod:`sellintegro_baselinker.sink`).
+What the account already holds comes from :class:`~.holdings.Holdings` (reads batched per run), never from the
+ledger alone; who attached a document from :mod:`.claims`.
 """
 
 from __future__ import annotations
 
 import base64
+import time
 from typing import Any
 
 from sellintegro_core.components import ApplyContext
 from sellintegro_core.errors import ConfigError, DocumentError, RetriableError
 from sellintegro_core.models import ActionResult, AttachDocument
 
+from .claims import describe, tag_of_file, tag_pdf
 from .client import ApiRejected, BaseLinkerClient
 from .config import BaseLinkerConfig
-from .documents import ReuseIndex, decide_existing
+from .corrections import CorrectionFlow
+from .documents import decide_existing
+from .holdings import EXTEND_SECONDS, Holdings
+from .ksef import KsefGuard
 from .lookups import Lookups
-from .responses import ApiInvoice, as_int, parse_invoices, parse_receipt
+from .receipts import ReceiptFlow
+from .responses import ApiInvoice, ApiReceipt, as_int
 
 INVOICE_NUMBER_MAX = 30       # addOrderInvoiceFile external_invoice_number varchar(30) (§6.13)
-RECEIPT_NUMBER_MAX = 20       # addOrderReceiptFile external_receipt_number varchar(20) (§6.17)
+
 INVOICE_STATE = "baselinker.invoice."
-INDEX_MIN_ORDERS = 3          # fewer orders in a run: no invoice index, BaseLinker's one-invoice rule suffices
+INDEX_MIN_ORDERS = 3          # fewer orders seen so far in a run: read the order itself, not the batched read
+YOUNG_SECONDS = 600           # an unfiled document younger than this may be another scenario's, mid-attach
+SETTLE_SECONDS = 1.0          # ... so it is looked at again this much later before it is reused
 
 
 def _result(action: Any, outcome: str, message: str = "", **data: Any) -> ActionResult:
@@ -30,17 +40,18 @@ def _result(action: Any, outcome: str, message: str = "", **data: Any) -> Action
                         data={k: v for k, v in data.items() if v is not None})
 
 
-
-class AttachFlows:
+class AttachFlows(ReceiptFlow, CorrectionFlow, KsefGuard):
     """The attach flows (a mixin of :class:`~sellintegro_baselinker.sink.BaseLinkerSink`)."""
 
     config: BaseLinkerConfig
     client: BaseLinkerClient
     lookups: Lookups
-    index: ReuseIndex
+    holdings: Holdings
     state: Any
+    tag: str
     _order_dates: dict[int, int]
     _series_ids: dict[str, int | None]
+    _owners: dict[int, str | None]
 
     # ------------------------------------------------------------------ attach helpers
     @staticmethod
@@ -63,14 +74,13 @@ class AttachFlows:
                 "warehouse symbol) for such documents.", code="number_too_long")
         return number
 
-    @staticmethod
-    def _render(context: ApplyContext, number: str) -> str:
+    def _render(self, context: ApplyContext, number: str) -> str:
         if context.render is None:
             raise DocumentError(f"{number}: no PDF renderer is available", code="no_renderer")
         pdf = context.render()
         if not pdf:
             raise DocumentError(f"{number}: the renderer produced an empty file", code="empty_pdf")
-        return "data:" + base64.b64encode(pdf).decode("ascii")
+        return "data:" + base64.b64encode(tag_pdf(pdf, self.tag)).decode("ascii")
 
     def _series(self, kind: str) -> int | None:
         if kind not in self._series_ids:
@@ -86,20 +96,40 @@ class AttachFlows:
                 self._series_ids[kind] = self.lookups.series_id(value, kind, setting)
         return self._series_ids[kind]
 
-    def _invoices_of(self, order_id: int) -> list[ApiInvoice]:
-        return parse_invoices(self.client.call("getInvoices", {"order_id": order_id}))
-
-    def _remember_invoice(self, order_id: int, invoice_id: int, number: str) -> None:
+    def _remember_invoice(self, order_id: int, invoice_id: int, number: str, owner: str | None) -> None:
+        """A hint for the order's corrections: which invoice holds ``number`` and whose file it carries."""
         if self.state is not None:
-            self.state.set_state(f"{INVOICE_STATE}{order_id}", {"invoice_id": invoice_id, "number": number})
+            self.state.set_state(f"{INVOICE_STATE}{order_id}", {"invoice_id": invoice_id, "number": number,
+                                                                "owner": owner})
 
-    def _remembered_invoice(self, order_id: int, number: str) -> int | None:
-        if self.state is None:
-            return None
-        value = self.state.get_state(f"{INVOICE_STATE}{order_id}")
-        if isinstance(value, dict) and value.get("number") == number and value.get("invoice_id"):
-            return int(value["invoice_id"])
-        return None
+    def _file_owner(self, invoice_id: int) -> str | None:
+        """The claim tag in the file uploaded to an invoice (one ``getInvoiceFile`` per invoice and run)."""
+        if invoice_id not in self._owners:
+            try:
+                body = self.client.call("getInvoiceFile", {"invoice_id": invoice_id, "get_external": True})
+            except ApiRejected:
+                body = {}
+            invoice = body.get("invoice")
+            self._owners[invoice_id] = tag_of_file(invoice) if isinstance(invoice, str) else None
+        return self._owners[invoice_id]
+
+    def _account_docs(self, kind: str, order_id: int, steps: Any) -> list[Any]:
+        """What the account holds for the order (``kind`` "invoices" or "receipts"): from the run's batched read
+        when it covers the order, else read for this order (the first orders of a run, an old order)."""
+        date = self._order_dates.get(order_id)
+        fresh = steps.get("intent") is not None or self.config.existing_documents == "per_order" or date is None
+        if not fresh and self.holdings.was_read(kind, order_id):  # read, or created, in this very run
+            return self.holdings.invoices(order_id) if kind == "invoices" else self.holdings.receipts(order_id)
+        if not fresh and len(self._order_dates) >= INDEX_MIN_ORDERS:
+            if kind not in self.holdings.loaded_from:
+                self.holdings.load(kind, min(self._order_dates.values()))
+            elif not self.holdings.covers(kind, date or 0):  # an older order: read the stretch before, once
+                self.holdings.load(kind, min(date or 0, min(self._order_dates.values())) - EXTEND_SECONDS)
+            if self.holdings.covers(kind, date or 0):
+                return self.holdings.invoices(order_id) if kind == "invoices" else self.holdings.receipts(order_id)
+        if kind == "invoices":
+            return self.holdings.read_invoices(order_id)
+        return self.holdings.read_receipts(order_id)
 
     @staticmethod
     def _placeholder(steps: Any) -> int | None:
@@ -110,11 +140,76 @@ class AttachFlows:
         return int(value) if value else None
 
     def _done(self, action: AttachDocument, steps: Any, doc_id: int, number: str, message: str) -> ActionResult:
+        """Adopt a document the account already holds (ours, from a lost ledger, or carrying no claim)."""
         steps.record("placeholder", {"id": doc_id, "invoice_id": doc_id})
-        steps.record("file", {"id": doc_id, "number": number})
+        steps.record("file", {"id": doc_id, "number": number, "adopted": True})
         if action.target == "invoice":
-            self._remember_invoice(int(action.order_id), doc_id, number)
+            self._remember_invoice(int(action.order_id), doc_id, number, self.tag)
         return _result(action, "already_done", message, id=doc_id, number=number, target=action.target)
+
+    def _claimed(self, action: AttachDocument, steps: Any, owner: str | None, message: str, *,
+                 final: bool) -> ActionResult:
+        """Another scenario holds (or is attaching) this document: skip it, naming the claim."""
+        who = describe(owner) if owner else "another sellintegro scenario or process"
+        text = f"{action.document_number}: {message} by {who}; this scenario ({describe(self.tag)}) skips it"
+        if final:
+            steps.record("claimed", {"by": owner, "message": text})
+        return _result(action, "skipped", text, code="claimed_by_other", final=final, claimed_by=owner)
+
+    def _unfiled(self, action: AttachDocument, steps: Any, doc: ApiInvoice | ApiReceipt, looked: set[int],
+                 what: str, resumed: bool) -> int | ActionResult | None:
+        """An existing document without a file: reuse it, unless another scenario is attaching to it.
+
+        ``resumed``: an earlier attempt of this action may have created it (reuse). A document that appeared
+        after this run looked at the order was created by someone else just now (skip, checked again next run).
+        A young one (BaseLinker's automatic invoice, or another scenario's placeholder a moment before its
+        upload) is looked at again after :data:`SETTLE_SECONDS`: filed by then = that scenario's claim."""
+        doc_id = doc.invoice_id if isinstance(doc, ApiInvoice) else doc.receipt_id
+        if not resumed and doc_id not in looked:
+            return self._claimed(action, steps, None, f"BaseLinker {what} {doc_id} on order {action.order_id} "
+                                 "was created during this run (not by this scenario); it is being attached",
+                                 final=False)
+        if not resumed and doc.date_add > time.time() - YOUNG_SECONDS:
+            time.sleep(SETTLE_SECONDS)
+            order_id = int(action.order_id)
+            fresh = self.holdings.read_invoices(order_id) if what == "invoice" else \
+                self.holdings.read_receipts(order_id)
+            same = [d for d in fresh if (d.invoice_id if what == "invoice" else d.receipt_id) == doc_id]
+            if not same:
+                return None  # it vanished: create our own
+            number = action.document_number.strip()
+            if (same[0].external_invoice_number if what == "invoice" else same[0].external_receipt_number):
+                return self._existing(action, steps, [same[0]], number, what, looked, True)
+        steps.record("placeholder", {"id": doc_id, f"{what}_id": doc_id, "reused": True})
+        return doc_id
+
+    def _existing(self, action: AttachDocument, steps: Any, docs: list[Any], number: str, what: str,
+                  looked: set[int], resumed: bool) -> int | ActionResult | None:
+        """Decide on the order's invoice/receipt already there: adopt, claimed elsewhere, reuse, or None."""
+        order_id = int(action.order_id)
+        decision = decide_existing(docs, number, order_id=order_id, what=what)
+        if decision is None:
+            return None
+        kind = "invoices" if what == "invoice" else "receipts"
+        if decision.outcome == "reuse" and not self.holdings.was_read(kind, order_id):
+            # seen in the run's batched read: look again right before reusing (another scenario may be
+            # uploading to it this very moment)
+            fresh = self.holdings.read_invoices(order_id) if what == "invoice" else \
+                self.holdings.read_receipts(order_id)
+            docs = [d for d in fresh if not getattr(d, "is_correction", False)]
+            decision = decide_existing(docs, number, order_id=order_id, what=what)
+            if decision is None:
+                return None
+        if decision.outcome == "done":
+            owner = self._file_owner(decision.document_id) if what == "invoice" else None
+            if owner is not None and owner != self.tag:
+                return self._claimed(action, steps, owner, f"{number} is already on BaseLinker {what} "
+                                     f"{decision.document_id}, attached", final=True)
+            return self._done(action, steps, decision.document_id, number,
+                              f"{number} is already on BaseLinker {what} {decision.document_id} (adopted from the "
+                              "account)")
+        doc = next(d for d in docs if (d.invoice_id if what == "invoice" else d.receipt_id) == decision.document_id)
+        return self._unfiled(action, steps, doc, looked, what, resumed)
 
     # ------------------------------------------------------------------ invoice
     def _attach_invoice(self, action: AttachDocument, context: ApplyContext) -> ActionResult:
@@ -125,6 +220,8 @@ class AttachFlows:
         if filed:
             message = self._ksef_field(action, context, order_id)  # a crash may have come between the two
             return _result(action, "already_done", message or f"{number} is already on the order", **filed)
+        if steps.get("claimed"):
+            return _result(action, "skipped", steps.get("claimed")["message"], code="claimed_by_other", final=True)
         data = self._render(context, number)
         for _ in range(2):  # a second round only when the recorded placeholder vanished from BaseLinker
             invoice_id = self._placeholder(steps)
@@ -133,67 +230,54 @@ class AttachFlows:
                 if isinstance(found, ActionResult):
                     return found
                 invoice_id = found
-            uploaded = self._upload_invoice(order_id, invoice_id, number, data)
-            if uploaded:
+            if self._upload_invoice(order_id, invoice_id, number, data):
                 break
             steps.record("placeholder", {"id": None, "lost": invoice_id})
-            self.index.forget(order_id, invoice_id)
+            self.holdings.forget("invoices", order_id, invoice_id)
         else:
             raise DocumentError(f"{number}: the BaseLinker invoice for order {order_id} disappeared twice while "
                                 "attaching; run again", code="placeholder_lost")
         steps.record("file", {"id": invoice_id, "number": number})
-        self.index.forget(order_id, invoice_id)
-        self._remember_invoice(order_id, invoice_id, number)
+        self.holdings.note_invoice(order_id, invoice_id, external_invoice_number=number)
+        placeholder = steps.get("placeholder") or {}
+        # who holds the order's corrections: the scenario that created its invoice; after reusing an invoice
+        # it did not create (another scenario's may look the same), the file's claim decides when it matters
+        ours = placeholder.get("created") or (placeholder.get("reused") and steps.get("intent") is not None)
+        self._remember_invoice(order_id, invoice_id, number, self.tag if ours else None)
         message = self._ksef_field(action, context, order_id)
         return _result(action, "done", message or f"{number} attached to BaseLinker invoice {invoice_id}",
                        id=invoice_id, invoice_id=invoice_id, number=number, target="invoice")
 
     def _ensure_invoice(self, action: AttachDocument, order_id: int, number: str, steps: Any) -> int | ActionResult:
-        """The id of the invoice to put the file on (reused or created), or a result when already done."""
-        after_crash = steps.get("intent") is not None
-        date = self._order_dates.get(order_id)
-        if self.config.existing_documents == "per_order" or after_crash or date is None:
-            how = "read"                    # look at the order's invoices first
-        elif len(self._order_dates) >= INDEX_MIN_ORDERS:
-            how = "index"                   # one paged read per run answers for many orders
-            if self.index.loaded_from is None:
-                self.index.load(min(self._order_dates.values()))
-            if not self.index.covers(date):
-                how = "direct"
-        else:
-            how = "direct"                  # a tiny run: BaseLinker's one-invoice rule protects, no read
-        if how == "index":
-            reusable = self.index.invoice(order_id)
-            if reusable is not None:
-                steps.record("placeholder", {"id": reusable.invoice_id, "invoice_id": reusable.invoice_id,
-                                             "reused": True})
-                return reusable.invoice_id
-        elif how == "read":
-            normal = [i for i in self._invoices_of(order_id) if not i.is_correction]
-            decision = decide_existing(normal, number, order_id=order_id)
-            if decision is not None:
-                if decision.outcome == "done":
-                    return self._done(action, steps, decision.document_id, number,
-                                      f"{number} is already on BaseLinker invoice {decision.document_id}")
-                steps.record("placeholder", {"id": decision.document_id, "invoice_id": decision.document_id,
-                                             "reused": True})
-                return decision.document_id
+        """The id of the invoice to put the file on (reused or created), or a result (already there, claimed)."""
+        resumed = steps.get("intent") is not None
+        normal = [i for i in self._account_docs("invoices", order_id, steps) if not i.is_correction]
+        looked = {i.invoice_id for i in normal}
+        found = self._existing(action, steps, normal, number, "invoice", looked, resumed)
+        if found is not None:
+            return found
         series_id = self._series("invoice")
+        self._ksef_before_create(series_id)
         steps.record("intent", {"series_id": series_id})
 
         def confirm() -> dict[str, Any] | None:
-            unfiled = [i for i in self._invoices_of(order_id) if not i.is_correction
+            unfiled = [i for i in self.holdings.read_invoices(order_id) if not i.is_correction
                        and not i.external_invoice_number]
             return {"invoice_id": min(i.invoice_id for i in unfiled)} if unfiled else None
 
-        return self._add_placeholder(action, order_id, number, steps, what="invoice", method="addInvoice",
-                                     params={"order_id": order_id, "series_id": series_id}, confirm=confirm,
-                                     existing=lambda: [i for i in self._invoices_of(order_id) if not i.is_correction])
+        created = self._add_placeholder(
+            action, order_id, number, steps, what="invoice", method="addInvoice",
+            params={"order_id": order_id, "series_id": series_id}, confirm=confirm, looked=looked, resumed=resumed,
+            existing=lambda: [i for i in self.holdings.read_invoices(order_id) if not i.is_correction])
+        if isinstance(created, int) and (steps.get("placeholder") or {}).get("created"):
+            self.holdings.note_invoice(order_id, created, series_id=series_id or 0)
+            self._ksef_after_create(created, series_id)
+        return created
 
     def _upload_invoice(self, order_id: int, invoice_id: int, number: str, data: str) -> bool:
         """Put the file and number on the invoice; False when the invoice no longer exists."""
         def confirm() -> dict[str, Any] | None:
-            same = [i for i in self._invoices_of(order_id) if i.invoice_id == invoice_id
+            same = [i for i in self.holdings.read_invoices(order_id) if i.invoice_id == invoice_id
                     and i.external_invoice_number == number]
             return {} if same else None
 
@@ -201,13 +285,14 @@ class AttachFlows:
             self.client.call("addOrderInvoiceFile", {"invoice_id": invoice_id, "file": data,
                                                      "external_invoice_number": number}, confirm=confirm)
         except ApiRejected as exc:
-            mine = [i for i in self._invoices_of(order_id) if i.invoice_id == invoice_id]
+            mine = [i for i in self.holdings.read_invoices(order_id) if i.invoice_id == invoice_id]
             if not mine:
                 return False
             if mine[0].external_invoice_number == number:
                 return True  # an earlier attempt did it
             raise DocumentError(f"{number}: BaseLinker refused the file for invoice {invoice_id}: "
                                 f"{exc.error_message}", code="baselinker_rejected") from None
+        self._owners[invoice_id] = self.tag
         return True
 
     def _ksef_field(self, action: AttachDocument, context: ApplyContext, order_id: int) -> str:
@@ -229,86 +314,22 @@ class AttachFlows:
         context.steps.record("ksef_field", {"value": document.ksef.number})
         return ""
 
-    # ------------------------------------------------------------------ receipt
-    def _receipt_of(self, order_id: int) -> list[Any]:
-        try:
-            receipt = parse_receipt(self.client.call("getReceipt", {"order_id": order_id}))
-        except ApiRejected:
-            return []  # BaseLinker answers an error when the order has no receipt (§6.16)
-        return [receipt] if receipt is not None else []
-
-    def _attach_receipt(self, action: AttachDocument, context: ApplyContext) -> ActionResult:
-        steps = context.steps
-        number = self._check_number(action, RECEIPT_NUMBER_MAX, "receipt")
-        order_id = self._order_id(action)
-        filed = steps.get("file")
-        if filed:
-            return _result(action, "already_done", f"{number} is already on the order", **filed)
-        data = self._render(context, number)
-        receipt_id = self._placeholder(steps)
-        if receipt_id is None:
-            if steps.get("intent") is not None or self.config.existing_documents == "per_order":
-                decision = decide_existing(self._receipt_of(order_id), number, order_id=order_id, what="receipt")
-                if decision is not None and decision.outcome == "done":
-                    return self._done(action, steps, decision.document_id, number,
-                                      f"{number} is already on BaseLinker receipt {decision.document_id}")
-                receipt_id = decision.document_id if decision is not None else None
-            if receipt_id is None:
-                receipt_id_or_done = self._create_receipt(action, order_id, number, steps)
-                if isinstance(receipt_id_or_done, ActionResult):
-                    return receipt_id_or_done
-                receipt_id = receipt_id_or_done
-            else:
-                steps.record("placeholder", {"id": receipt_id, "receipt_id": receipt_id, "reused": True})
-
-        def confirm() -> dict[str, Any] | None:
-            return {} if any(r.receipt_id == receipt_id and r.external_receipt_number == number
-                             for r in self._receipt_of(order_id)) else None
-
-        try:
-            self.client.call("addOrderReceiptFile", {"receipt_id": receipt_id, "file": data,
-                                                     "external_receipt_number": number}, confirm=confirm)
-        except ApiRejected as exc:
-            if not any(r.receipt_id == receipt_id and r.external_receipt_number == number
-                       for r in self._receipt_of(order_id)):
-                raise DocumentError(f"{number}: BaseLinker refused the file for receipt {receipt_id}: "
-                                    f"{exc.error_message}", code="baselinker_rejected") from None
-        steps.record("file", {"id": receipt_id, "number": number})
-        return _result(action, "done", f"{number} attached to BaseLinker receipt {receipt_id}", id=receipt_id,
-                       receipt_id=receipt_id, number=number, target="receipt")
-
-    def _create_receipt(self, action: AttachDocument, order_id: int, number: str, steps: Any) -> int | ActionResult:
-        series_id = self._series("receipt")
-        params: dict[str, Any] = {"order_id": order_id}
-        if series_id is not None:
-            params["series_id"] = series_id
-        steps.record("intent", {"series_id": series_id})
-
-        def confirm() -> dict[str, Any] | None:
-            unfiled = [r for r in self._receipt_of(order_id) if not r.external_receipt_number]
-            return {"receipt_id": unfiled[0].receipt_id} if unfiled else None
-
-        return self._add_placeholder(action, order_id, number, steps, what="receipt", method="addReceipt",
-                                     params=params, confirm=confirm, existing=lambda: self._receipt_of(order_id))
-
     def _add_placeholder(self, action: AttachDocument, order_id: int, number: str, steps: Any, *, what: str,
-                         method: str, params: dict[str, Any], confirm: Any, existing: Any) -> int | ActionResult:
-        """Issue the BaseLinker invoice/receipt the file goes on; if BaseLinker refuses (it keeps one per
-        order), reuse the one the order has, or report the document as already there."""
+                         method: str, params: dict[str, Any], confirm: Any, existing: Any,
+                         looked: set[int], resumed: bool) -> int | ActionResult:
+        """Issue the BaseLinker invoice/receipt the file goes on. BaseLinker keeps one per order and creates
+        them one at a time, so when two scenarios race exactly one call succeeds; the refused one reads the
+        order: our number there = adopted or claimed, a document created meanwhile = claimed by another."""
         id_field = f"{what}_id"
         try:
             body = self.client.call(method, params, confirm=confirm)
         except ApiRejected as exc:
-            decision = decide_existing(existing(), number, order_id=order_id, what=what)
-            if decision is None:
+            docs = existing()
+            found = self._existing(action, steps, docs, number, what, looked, resumed) if docs else None
+            if found is None:
                 raise DocumentError(f"{number}: BaseLinker refused to issue the placeholder {what} for order "
                                     f"{order_id}: {exc.error_message}", code="baselinker_rejected") from None
-            if decision.outcome == "done":
-                return self._done(action, steps, decision.document_id, number,
-                                  f"{number} is already on BaseLinker {what} {decision.document_id}")
-            steps.record("placeholder", {"id": decision.document_id, id_field: decision.document_id,
-                                         "reused": True})
-            return decision.document_id
+            return found
         created = as_int(body.get(id_field))
         if not created:  # SUCCESS without the id: find the document it created
             created = int((confirm() or {}).get(id_field) or 0)
@@ -317,78 +338,3 @@ class AttachFlows:
                                      f"which {what} it created; run again")
         steps.record("placeholder", {"id": created, id_field: created, "created": True})
         return created
-
-    # ------------------------------------------------------------------ correction
-    def _attach_correction(self, action: AttachDocument, context: ApplyContext) -> ActionResult:
-        steps = context.steps
-        number = self._check_number(action, INVOICE_NUMBER_MAX, "invoice")
-        order_id = self._order_id(action)
-        filed = steps.get("file")
-        if filed:
-            return _result(action, "already_done", f"{number} is already on the order", **filed)
-        data = self._render(context, number)
-        correction_id = self._placeholder(steps)
-        if correction_id is None:
-            found = self._ensure_correction(action, order_id, number, steps)
-            if isinstance(found, ActionResult):
-                return found
-            correction_id = found
-        if not self._upload_invoice(order_id, correction_id, number, data):
-            steps.record("placeholder", {"id": None, "lost": correction_id})
-            raise DocumentError(f"{number}: the BaseLinker correction {correction_id} no longer exists; run again "
-                                "to create a new one", code="placeholder_lost")
-        steps.record("file", {"id": correction_id, "number": number})
-        return _result(action, "done", f"{number} attached to BaseLinker correction {correction_id}",
-                       id=correction_id, invoice_id=correction_id, number=number, target="correction")
-
-    def _ensure_correction(self, action: AttachDocument, order_id: int, number: str,
-                           steps: Any) -> int | ActionResult:
-        corrected = (action.corrected_document_number or "").strip()
-        original_id = None if steps.get("intent") else self._remembered_invoice(order_id, corrected)
-        if original_id is None:
-            invoices = self._invoices_of(order_id)
-            normal = [i for i in invoices if not i.is_correction]
-            originals = [i for i in normal if corrected and i.external_invoice_number == corrected]
-            if not originals and not corrected and len(normal) == 1:
-                originals = normal
-            if not originals:
-                have = ", ".join(i.external_invoice_number or i.number for i in normal) or "none"
-                raise DocumentError(
-                    f"{number}: the corrected invoice {corrected or '(unknown)'} is not attached to order "
-                    f"{order_id} in BaseLinker (invoices on the order: {have}); attach it first, then the "
-                    "correction", code="original_missing")
-            original_id = originals[0].invoice_id
-            mine = [i for i in invoices if i.is_correction and i.correcting_to_invoice_id == original_id]
-            decision = decide_existing(mine, number, order_id=order_id, what="correction") if mine else None
-            if decision is not None and decision.outcome == "done":
-                return self._done(action, steps, decision.document_id, number,
-                                  f"{number} is already on BaseLinker correction {decision.document_id}")
-            if decision is not None:
-                steps.record("placeholder", {"id": decision.document_id, "invoice_id": decision.document_id,
-                                             "reused": True})
-                return decision.document_id
-        params: dict[str, Any] = {"original_invoice_id": original_id}
-        series_id = self._series("correction")
-        if series_id is not None:
-            params["series_id"] = series_id
-        steps.record("intent", {"original_invoice_id": original_id, "series_id": series_id})
-
-        def unfiled_correction() -> int | None:
-            found = [i.invoice_id for i in self._invoices_of(order_id) if i.is_correction
-                     and i.correcting_to_invoice_id == original_id and not i.external_invoice_number]
-            return max(found) if found else None
-
-        def confirm() -> dict[str, Any] | None:
-            found = unfiled_correction()
-            return {"invoice_id": found} if found is not None else None
-
-        try:
-            body = self.client.call("addInvoiceCorrection", params, confirm=confirm)
-        except ApiRejected as exc:
-            raise DocumentError(f"{number}: BaseLinker refused to issue the correction of invoice {original_id} "
-                                f"(order {order_id}): {exc.error_message}", code="baselinker_rejected") from None
-        correction_id = as_int(body.get("invoice_id")) or unfiled_correction()
-        if correction_id is None:
-            raise RetriableError(f"{number}: BaseLinker created the correction but did not say its id; run again")
-        steps.record("placeholder", {"id": correction_id, "invoice_id": correction_id, "created": True})
-        return correction_id

@@ -53,6 +53,7 @@ class SinkChecks:
                 items.append(CheckItem(f"{kind} series", ok, detail))
             except ConfigError as exc:
                 items.append(CheckItem(f"{kind} series", False, str(exc)))
+        items.extend(self.ksef_check_items({kind: self._checked_series(kind) for kind in ("invoice", "correction")}))
         if self.config.ksef_number_field is not None:
             try:
                 kind, field_id = self.lookups.order_field(self.config.ksef_number_field, "sink.ksef_number_field")
@@ -62,6 +63,16 @@ class SinkChecks:
             except ConfigError as exc:
                 items.append(CheckItem("KSeF number field", False, str(exc)))
         return items
+
+    def _checked_series(self, kind: str) -> int | None:
+        value = getattr(self.config, f"{kind}_series")
+        try:
+            return None if value is None else self.lookups.series_id(value, kind, f"{kind}_series")
+        except ConfigError:
+            return None
+
+    def ksef_check_items(self, series: dict[str, Any]) -> list[CheckItem]:  # pragma: no cover - see ksef.py
+        raise NotImplementedError
 
     def check_statuses(self, names: list[str]) -> list[CheckItem]:
         """One line per status the rule names (resolved like the run does)."""

@@ -35,8 +35,10 @@ class BaseLinkerConfig(BaseModel):
     retry_max_seconds: float = Field(120.0, description="total time one call may spend in retries")
     include_unconfirmed: bool = Field(False, description="also read unconfirmed orders (not recommended)")
     existing_documents: Literal["batched", "per_order"] = Field(
-        "batched", description="how to learn about invoices already in BaseLinker: 'batched' (one paged read "
-        "per run + BaseLinker's one-invoice-per-order rule) or 'per_order' (getInvoices before every addInvoice)")
+        "batched", description="how to learn what the account already holds: 'batched' (one paged getInvoices "
+        "and getReceipts read per run) or 'per_order' (a read of the order before every placeholder)")
+    instance: str | None = Field(None, description="this scenario's claim tag on BaseLinker documents (default: "
+                                 "<scenario>@<host>#<id of host+folder>); keep it when moving the scenario")
     rate_window_seconds: float = Field(60.0, description="length of the rate-limit window; change only for an "
                                        "emulator started with a time scale")
 

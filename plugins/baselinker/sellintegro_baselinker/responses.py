@@ -196,6 +196,9 @@ class ApiInvoice(_Lenient):
     correcting_to_invoice_id: Int = 0
     external_invoice_number: Text = ""
     external_id: Text = ""
+    issuer: Text = ""                 # a correction placeholder's fv_person: the claim tag (claims.py)
+    gov_id: Text = ""                 # KSeF data, with get_government_data (Base's own KSeF sending)
+    gov_status: Int = 0
 
     @property
     def is_correction(self) -> bool:
@@ -274,6 +277,11 @@ def parse_receipt(body: dict[str, Any]) -> ApiReceipt | None:
         return None
     found = _valid(ApiReceipt, [data])
     return found[0] if found else None
+
+
+def parse_receipts(body: dict[str, Any]) -> list[ApiReceipt]:
+    """The receipts of a ``getReceipts`` answer (§6.19)."""
+    return [r for r in _valid(ApiReceipt, _listed(body, "getReceipts", "receipts", "receipts")) if r.receipt_id > 0]
 
 
 def parse_journal(body: dict[str, Any]) -> list[ApiJournalEntry]:

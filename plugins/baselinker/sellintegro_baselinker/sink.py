@@ -1,15 +1,16 @@
 """The ``baselinker`` sink: reads orders and puts Subiekt's PDFs and numbers on them (docs/baselinker.md).
 
-Per attached document (invoice; receipts and corrections analogously)::
+Per attached document (invoice; receipts and corrections analogously, see attach.py / corrections.py)::
 
     steps "file" recorded?            -> already done, no call
     steps "placeholder" recorded?     -> upload onto that invoice
-    otherwise find or create the placeholder:
-        reusable invoice in the run's ReuseIndex  -> reuse it            (0 calls; the index costs 1/run)
-        else record "intent", addInvoice          -> record "placeholder"  (1 call)
-          addInvoice refused (BaseLinker: one invoice per order) or a rerun after a crash ("intent" recorded
-          without "placeholder") -> getInvoices {order_id}: our number there = done, unfiled = reuse,
-          another document's file = document error (never a second invoice, never overwrite)
+    otherwise ask what the account holds for the order (holdings.py: one paged getInvoices / getReceipts
+    per run, or a read of the order; the ledger is only a hint):
+        our number already there          -> adopt it (already_done), or skip it when another scenario's
+                                             claim is on it (claims.py)
+        an invoice without file           -> reuse it (unless another process created it during this run)
+        nothing                           -> record "intent", addInvoice -> record "placeholder"  (1 call)
+          refused (BaseLinker keeps one invoice per order: another scenario won the race) -> read the order
     addOrderInvoiceFile {invoice_id, "data:"+base64, external_invoice_number} -> record "file"    (1 call)
 
 Every step is recorded before the next call, so a crash anywhere resumes without a duplicate.
@@ -29,9 +30,10 @@ from sellintegro_core.models import ActionResult, AttachDocument, Order, SetFiel
 
 from .attach import AttachFlows, _result
 from .check import SinkChecks
+from .claims import instance_tag
 from .client import ApiRejected, BaseLinkerClient
 from .config import BaseLinkerConfig
-from .documents import ReuseIndex
+from .holdings import Holdings
 from .limiter import CallLimiter
 from .lookups import Lookups
 from .orders import OrderReader, to_order, to_unix
@@ -63,9 +65,14 @@ class BaseLinkerSink(AttachFlows, SinkChecks):
         self.client = client
         self.lookups = Lookups(client)
         self.reader = OrderReader(client, include_unconfirmed=config.include_unconfirmed)
-        self.index = ReuseIndex(client)
+        self.holdings = Holdings(client)
+        self.tag = instance_tag(self.context.scenario, self.context.base_dir, config.instance,
+                                str(getattr(self.state, "location", "") or ""))
         self._order_dates: dict[int, int] = {}
         self._series_ids: dict[str, int | None] = {}
+        self._owners: dict[int, str | None] = {}
+        self._ksef_verified: set[int | None] = set()
+        self._ksef_blocked: dict[int | None, Any] = {}
 
     # ------------------------------------------------------------------ counters / lifecycle
     @property

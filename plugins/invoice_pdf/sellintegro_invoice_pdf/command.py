@@ -102,6 +102,9 @@ def run(args: Any) -> int:
         template = default_template(scenario.section("rule"), document)
     elif template.lower() not in ("pl", "en") and Path(template).expanduser().is_dir():
         template = str(Path(template).expanduser().resolve())   # a folder given on the command line: from cwd
+    from sellintegro_core.exemption import apply_exemption_basis
+
+    document = apply_exemption_basis(document, scenario.exemption_basis)
     pdf = renderer.render(document, template, ksef_label=args.ksef_label)
     output = Path(args.output) if args.output else default_output(document.number)
     output.parent.mkdir(parents=True, exist_ok=True)

@@ -17,7 +17,8 @@ class RendererConfig(BaseModel):
     ``templates_dir`` is a folder of your own template files that override the built-in "pl"/"en" ones
     (looked up as ``templates_dir/<lang>/<file>`` then ``templates_dir/<file>``; relative paths are resolved
     against the scenario's folder). ``strict_nip`` enforces the NIP checksum in test/demo too (it is always
-    enforced in production).
+    enforced in production). ``print_title`` prints Subiekt's tytuł and podtytuł under the heading (the
+    heading itself is always the document's kind). ``exemption_basis`` is the core's key (any renderer).
     """
 
     model_config = ConfigDict(extra="forbid")
@@ -25,3 +26,4 @@ class RendererConfig(BaseModel):
     ksef_environment: KsefEnvironment = "prod"
     templates_dir: Path | None = None
     strict_nip: bool = False
+    print_title: bool = False       # print Subiekt's tytuł / podtytuł under the heading (never instead of it)

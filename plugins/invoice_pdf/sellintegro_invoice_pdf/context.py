@@ -16,7 +16,7 @@ from sellintegro_core.models import DocumentLine, Party, SalesDocument, VatRow
 
 from . import formatting
 from .ksef import KsefMark, nip_checksum_ok
-from .labels import PAYMENT_FORMS_EN
+from .labels import COUNTRIES_EN, PAYMENT_FORMS_EN
 
 CENT = Decimal("0.01")
 RECEIPT_KINDS = ("PA", "ZW")
@@ -31,8 +31,11 @@ def party_view(party: Party | None, t: dict[str, str]) -> dict[str, Any] | None:
     if party is None:
         return None
     address = [line for line in (party.street, " ".join(x for x in (party.postcode, party.city) if x)) if line]
-    if party.is_foreign and party.country:
-        address.append(party.country)
+    country = party.country
+    if t.get("lang") == "en":
+        country = COUNTRIES_EN.get(party.country_code.upper(), country)
+    if party.is_foreign and country:
+        address.append(country)
     tax_id, tax_label = "", t["nip"]
     raw = (party.nip or "").strip()
     if raw:
@@ -45,10 +48,11 @@ def party_view(party: Party | None, t: dict[str, str]) -> dict[str, Any] | None:
             tax_id, tax_label = raw, (t["vat_id"] if party.is_foreign else t["tax_id"])
     return {
         "name": party.name, "address": address, "street": party.street, "postcode": party.postcode,
-        "city": party.city, "country": party.country, "country_code": party.country_code,
+        "city": party.city, "country": country, "country_code": party.country_code,
         "tax_id": tax_id, "tax_id_label": tax_label, "nip_valid": nip_checksum_ok(tax_id),
         "email": party.email or "", "phone": party.phone or "", "bank_account": party.bank_account or "",
         "bank_name": party.bank_name or "", "is_company": party.is_company, "is_foreign": party.is_foreign,
+        "vat_ue": "",
     }
 
 
@@ -122,14 +126,21 @@ def _exchange(document: SalesDocument, rows: list[VatRow]) -> dict[str, Any] | N
 
 
 def _title(document: SalesDocument, t: dict[str, str]) -> str:
-    if document.title and document.kind not in RECEIPT_KINDS:   # a receipt copy always says it is non-fiscal
-        return document.title
+    """The heading is always the document's kind in words; Subiekt's tytuł never replaces it."""
     if document.kind == "FS" and document.simplified:
         return t["title_FS_simplified"]
     return t[f"title_{document.kind}"]
 
 
+def _subtitles(document: SalesDocument, print_title: bool) -> list[str]:
+    """Tytuł and podtytuł under the heading, only with ``[renderer] print_title = true``."""
+    if not print_title:
+        return []
+    return [value.strip()[:200] for value in (document.title, document.subtitle) if value and value.strip()]
+
+
 def _amount_due(document: SalesDocument, t: dict[str, str]) -> tuple[str, Decimal]:
+    """The bold amount: what is left to pay (0,00 when paid), the refund of a correction, a receipt's sum."""
     gross = document.totals.gross
     if document.kind == "PA":
         return t["total_receipt"], gross
@@ -137,7 +148,56 @@ def _amount_due(document: SalesDocument, t: dict[str, str]) -> tuple[str, Decima
         return t["amount_refund_receipt"], abs(gross)
     if gross < 0:
         return t["amount_refund"], -gross
+    to_pay = document.payment.to_pay
+    if to_pay is not None:
+        return t["amount_due"], min(max(to_pay, Decimal("0")), gross)
     return t["amount_due"], gross
+
+
+def _paid_view(document: SalesDocument, t: dict[str, str]) -> list[dict[str, Any]]:
+    """What was paid and how (card, cash, transfer, prepayment), translated."""
+    if document.is_correction or document.kind == "PA":
+        return []
+    parts = [{"form": t.get(f"paid_{p.form}", p.form), "amount": p.amount} for p in document.payment.paid_parts]
+    if not parts and document.payment.paid:
+        parts = [{"form": "", "amount": document.payment.paid}]
+    return parts
+
+
+EU = frozenset("AT BE BG CY CZ DE DK EE EL ES FI FR GR HR HU IE IT LT LU LV MT NL PL PT RO SE SI SK XI".split())
+
+
+def supply_kind(document: SalesDocument) -> str:
+    """``"wdt"`` (intra-EU supply to an EU business), ``"export"`` (buyer outside the EU) or ``""``."""
+    buyer = document.buyer
+    if buyer is None or not buyer.is_foreign:
+        return ""
+    if not any(line.vat_symbol.strip() in ("0", "0%") for line in document.lines):
+        return ""
+    if buyer.country_code.upper() in EU:
+        return "wdt" if (buyer.nip or "").strip() else ""
+    return "export"
+
+
+def rate_labeller(document: SalesDocument, t: dict[str, str]) -> Any:
+    """``rate_label(symbol)`` for templates: "23%", "0% WDT" / "0% eksport", "zw" ("exempt" in English)."""
+    kind = supply_kind(document)
+
+    def rate_label(symbol: Any) -> str:
+        text = formatting.rate(symbol)
+        key = str(symbol or "").strip().lower()
+        if key in ("0", "0%") and kind:
+            return f"{text} {t['rate_' + kind]}"
+        return t.get(f"rate_{key}", text) if key in ("zw", "np", "oo") else text
+
+    return rate_label
+
+
+def _vat_ue(party: dict[str, Any] | None, document: SalesDocument) -> str:
+    """The seller's VAT-UE number (PL + NIP) on an intra-EU supply."""
+    if party is None or supply_kind(document) != "wdt" or not party["tax_id"].isdigit():
+        return ""
+    return "PL" + party["tax_id"]
 
 
 def _annotations(document: SalesDocument, t: dict[str, str]) -> list[str]:
@@ -146,7 +206,7 @@ def _annotations(document: SalesDocument, t: dict[str, str]) -> list[str]:
         out.append(t["cash_accounting"])
     if document.extra.get("self_billing"):
         out.append(t["self_billing"])
-    if document.reverse_charge:
+    if document.reverse_charge or any(line.vat_symbol.strip().lower() == "oo" for line in document.lines):
         out.append(t["reverse_charge"])
     if document.split_payment:
         out.append(t["split_payment"])
@@ -173,7 +233,7 @@ def ksef_view(mark: KsefMark, *, slots: bool = False) -> dict[str, Any]:
 
 
 def build_context(document: SalesDocument, *, mark: KsefMark, t: dict[str, str],
-                  qr_slots: bool = False) -> dict[str, Any]:
+                  qr_slots: bool = False, print_title: bool = False) -> dict[str, Any]:
     """All template variables for ``document`` (see docs/templates.md for the list)."""
     lang = t.get("lang", "pl")
     rows = vat_rows_of(document)
@@ -181,7 +241,11 @@ def build_context(document: SalesDocument, *, mark: KsefMark, t: dict[str, str],
     due_label, due = _amount_due(document, t)
     payment_form = document.payment.form
     if lang == "en":
-        payment_form = PAYMENT_FORMS_EN.get(payment_form.lower(), payment_form)
+        payment_form = ", ".join(PAYMENT_FORMS_EN.get(p.strip().lower(), p.strip())
+                                 for p in payment_form.split(",") if p.strip())
+    seller = party_view(document.seller, t)
+    if seller is not None:
+        seller["vat_ue"] = _vat_ue(seller, document)
     zw_rows = any(r.vat_symbol.lower() == "zw" for r in rows) or any(
         line.vat_symbol.lower() == "zw" for line in document.lines)
     return {
@@ -190,11 +254,16 @@ def build_context(document: SalesDocument, *, mark: KsefMark, t: dict[str, str],
         "t": t,
         "kind": document.kind,
         "title": _title(document, t),
+        "subtitles": _subtitles(document, print_title),
+        "rate_label": rate_labeller(document, t),
+        "supply_kind": supply_kind(document),
+        "paid_parts": _paid_view(document, t),
+        "swift": (document.seller.bank_swift or "") if (document.currency or "PLN").upper() != "PLN" else "",
         "number": document.number,
         "is_correction": is_correction,
         "is_receipt": document.kind in RECEIPT_KINDS,
         "non_fiscal": document.kind in RECEIPT_KINDS,
-        "seller": party_view(document.seller, t),
+        "seller": seller,
         "buyer": party_view(document.buyer, t),
         "recipient": party_view(document.recipient, t),
         "lines": [line for line in document.lines if line.correction_side is None] if not is_correction
@@ -210,6 +279,7 @@ def build_context(document: SalesDocument, *, mark: KsefMark, t: dict[str, str],
         "amount_due_label": due_label,
         "amount_due": due,
         "amount_in_words": formatting.words(due, document.currency or "PLN", lang),
+        "corrected_sale_date": document.corrected.sale_date if document.corrected else None,
         "payment": document.payment,
         "payment_form": payment_form,
         "annotations": _annotations(document, t),

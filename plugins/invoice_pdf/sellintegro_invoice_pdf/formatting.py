@@ -123,6 +123,10 @@ def _words_cached(value: Decimal, currency: str, lang: str) -> str:
 
     number = abs(value).quantize(CENT, rounding=ROUND_HALF_UP)
     prefix = f"{_MINUS.get(lang, 'minus')} " if value < 0 else ""
+    if lang == "en" and currency.upper() == "PLN":      # num2words says "groszy": keep it all English
+        whole = int(number)
+        words_en = num2words(whole, lang="en")
+        return prefix + f"{words_en} {'zloty' if whole == 1 else 'zlotys'} {int((number - whole) * 100):02d}/100"
     try:
         text = num2words(number, lang=lang, to="currency", currency=currency.upper(), separator="")
     except (NotImplementedError, KeyError, ValueError, TypeError):
@@ -138,7 +142,7 @@ def _words_cached(value: Decimal, currency: str, lang: str) -> str:
 def words(value: Any, currency: str = "PLN", lang: str = "pl") -> str:
     """Amount in words: ``856.28`` -> ``"osiemset pięćdziesiąt sześć złotych dwadzieścia osiem groszy"``.
 
-    English: ``"eight hundred and fifty-six zlotys twenty-eight groszy"``; negative amounts start with
+    English: ``"eight hundred and fifty-six zlotys 28/100"`` (all English); negative amounts start with
     ``minus``. Unknown currency/language pairs fall back to ``"<words> EUR 28/100"``.
     """
     if value is None:

@@ -234,6 +234,7 @@ class KsefMark:
     label: str | None = None
     number: str | None = None
     offline: bool = False
+    sent_online: bool = False        # sent to KSeF online, number not assigned yet (never "offline mode")
     kod2_url: str | None = None
     environment: str = "prod"
     warnings: list[str] = field(default_factory=list)
@@ -294,7 +295,7 @@ def decide(ksef: Any, *, seller_nip: str | None, issue_date: _dt.date | str | No
                                 "number arrives (or with the OFFLINE label after ksef_wait_max_hours)",
                                 code="ksef_pending")
         mark.url = kod1_url(environment, nip, issue_date, stored_hash or "")
-        mark.show, mark.label, mark.offline = True, OFFLINE, True
+        mark.show, mark.label, mark.offline, mark.sent_online = True, OFFLINE, True, True
         return mark
 
     # offline_pending

@@ -12,10 +12,8 @@ PL: dict[str, str] = {
     # titles
     "title_FS": "Faktura VAT",
     "title_FS_simplified": "Faktura VAT uproszczona",
-    "title_FSd": "Faktura VAT do paragonu",
     "title_PA": "Kopia paragonu — dokument niefiskalny",
     "title_KFS": "Faktura korygująca",
-    "title_ZW": "Zwrot do paragonu — dokument niefiskalny",
     "non_fiscal": "Dokument niefiskalny — nie jest paragonem fiskalnym ani fakturą",
     "non_fiscal_short": "dokument niefiskalny",
     "number": "Nr",
@@ -111,16 +109,35 @@ PL: dict[str, str] = {
     "ksef_certificate": "Zweryfikuj wystawcę faktury",
     "page": "Strona",
     "of": "z",
+    # added for issue 13: headings, payment, WDT/export, KSeF online, pages
+    "title_FSd": "Faktura do paragonu",
+    "title_ZW": "Korekta paragonu",
+    "corrected_sale_date": "Data dostawy / wykonania usługi (faktura korygowana)",
+    "paid_karta": "karta",
+    "paid_gotówka": "gotówka",
+    "paid_przelew": "przelew",
+    "paid_przedpłata": "przedpłata",
+    "paid_how": "Zapłacono",
+    "rate_wdt": "WDT",
+    "rate_export": "eksport",
+    "rate_zw": "zw",
+    "rate_np": "np",
+    "rate_oo": "oo",
+    "wdt_note": "Wewnątrzwspólnotowa dostawa towarów — stawka 0% (art. 42 ustawy o VAT)",
+    "export_note": "Eksport towarów — stawka 0% (art. 41 ust. 4 ustawy o VAT)",
+    "vat_ue": "NIP VAT UE",
+    "swift": "BIC/SWIFT",
+    "ksef_online_pending_note": "Faktura przesłana do KSeF, numer KSeF nie został jeszcze nadany.",
+    "page_of": "strona",
+    "page_of_total": "z",
 }
 
 EN: dict[str, str] = {
     "lang": "en",
     "title_FS": "VAT invoice",
     "title_FS_simplified": "Simplified VAT invoice",
-    "title_FSd": "VAT invoice for a receipt",
     "title_PA": "Copy of receipt — not a fiscal receipt",
     "title_KFS": "Corrective invoice",
-    "title_ZW": "Receipt return — non-fiscal document",
     "non_fiscal": "Non-fiscal document — not a fiscal receipt and not an invoice",
     "non_fiscal_short": "non-fiscal document",
     "number": "No.",
@@ -208,12 +225,42 @@ EN: dict[str, str] = {
     "ksef_certificate": "Verify the issuer of the invoice",
     "page": "Page",
     "of": "of",
+    "title_FSd": "Invoice for a receipt",
+    "title_ZW": "Receipt correction",
+    "corrected_sale_date": "Date of supply / service (corrected invoice)",
+    "paid_karta": "card",
+    "paid_gotówka": "cash",
+    "paid_przelew": "bank transfer",
+    "paid_przedpłata": "prepayment",
+    "paid_how": "Paid",
+    "rate_wdt": "intra-EU supply",
+    "rate_export": "export",
+    "rate_zw": "exempt",
+    "rate_np": "not taxable",
+    "rate_oo": "reverse charge",
+    "wdt_note": "Intra-Community supply of goods — 0% rate (art. 42 of the Polish VAT Act)",
+    "export_note": "Export of goods — 0% rate (art. 41(4) of the Polish VAT Act)",
+    "vat_ue": "EU VAT number",
+    "swift": "BIC/SWIFT",
+    "ksef_online_pending_note": "Invoice sent to KSeF; the KSeF number has not been assigned yet.",
+    "page_of": "page",
+    "page_of_total": "of",
 }
 
 BUILTIN: dict[str, dict[str, str]] = {"pl": PL, "en": EN}
 
 PAYMENT_FORMS_EN = {"przelew": "bank transfer", "gotówka": "cash", "karta": "card", "pobranie": "cash on delivery",
-                    "kredyt kupiecki": "trade credit", "płatność elektroniczna": "electronic payment"}
+                    "kredyt kupiecki": "trade credit", "płatność elektroniczna": "electronic payment",
+                    "przelew 7 dni": "bank transfer, 7 days", "przelew 14 dni": "bank transfer, 14 days",
+                    "przelew 30 dni": "bank transfer, 30 days", "karta płatnicza": "payment card",
+                    "przedpłata": "prepayment", "blik": "BLIK"}
+
+COUNTRIES_EN = {"PL": "Poland", "DE": "Germany", "CZ": "Czech Republic", "SK": "Slovakia", "AT": "Austria",
+                "FR": "France", "IT": "Italy", "ES": "Spain", "NL": "Netherlands", "BE": "Belgium",
+                "LT": "Lithuania", "LV": "Latvia", "EE": "Estonia", "HU": "Hungary", "RO": "Romania",
+                "BG": "Bulgaria", "DK": "Denmark", "SE": "Sweden", "FI": "Finland", "IE": "Ireland",
+                "PT": "Portugal", "GR": "Greece", "SI": "Slovenia", "HR": "Croatia", "LU": "Luxembourg",
+                "GB": "United Kingdom", "UA": "Ukraine", "US": "United States", "NO": "Norway", "CH": "Switzerland"}
 
 
 def labels_for(lang: str, overrides: dict[str, str] | None = None) -> dict[str, str]:

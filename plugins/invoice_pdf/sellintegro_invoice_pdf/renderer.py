@@ -26,6 +26,7 @@ from .context import RECEIPT_KINDS, build_context
 from .ksef import KsefMark, decide
 from .labels import labels_for
 from .qr import SLOT_KOD1, SLOT_KOD2
+from .validate import check_pdf, vat_warnings
 
 log = logging.getLogger("sellintegro.invoice_pdf")
 
@@ -105,6 +106,10 @@ class HtmlPdfRenderer:
         if len(pdf) > MAX_PDF_BYTES:
             raise DocumentError(f"{document.number}: the PDF has {len(pdf) / 1048576:.1f} MB, more than the 2 MB "
                                 "marketplaces accept; use smaller images in the template", code="pdf_too_large")
+        check_pdf(document, pdf, mark, slots)          # the pre-upload validator: raises DocumentError
+        for warning in vat_warnings(document):
+            log.warning("%s", warning)
+            document.extra.setdefault("warnings", []).append(warning)
         return pdf
 
     def render_html(self, document: SalesDocument, template: str = "pl", *,
@@ -146,7 +151,8 @@ class HtmlPdfRenderer:
                      qr_slots: bool = False) -> str:
         from jinja2 import TemplateError, TemplateNotFound
 
-        context = build_context(document, mark=mark, t=tset.labels, qr_slots=qr_slots)
+        context = build_context(document, mark=mark, t=tset.labels, qr_slots=qr_slots,
+                                print_title=self.config.print_title)
         name = KIND_TEMPLATES.get(document.kind, "FS.html")
         try:
             return tset.env.get_template(name).render(context)

@@ -12,6 +12,7 @@ Example (every option; docs/rule.md explains each one)::
     paragon_with_invoice = "invoice"                # or "receipt"
     wait_for_ksef = "b2b"                           # "no" | "b2b" | "all"
     ksef_wait_max_hours = 24
+    send_without_ksef_number = false                # true: after the wait, upload online-sent invoices anyway
     template = "pl"                                 # "pl" | "en" | folder with your own templates
     foreign_buyer_template = "en"                   # default: the same as template
     write_ksef_number = false                       # true: SetField(field="ksef_number") after the attach
@@ -90,6 +91,7 @@ class RuleConfig(BaseModel):
     paragon_with_invoice: Literal["invoice", "receipt"] = "invoice"
     wait_for_ksef: Literal["no", "b2b", "all"] = "b2b"
     ksef_wait_max_hours: float = Field(default=24, gt=0, le=MAX_WAIT_HOURS)
+    send_without_ksef_number: bool = False          # after the wait, upload an online-sent invoice without it
     template: str = "pl"
     foreign_buyer_template: str | None = None       # None: the same as ``template``
     write_ksef_number: bool = False

@@ -6,10 +6,15 @@ Follows the decision table of ksef_visualisation.md §4.2 together with the rend
 |---|---|---|---|
 | ``not_in_ksef`` | — | send, no KSeF marks (label None) | — |
 | ``numbered`` | — | send with KOD I + number (label ``number``) | — |
-| ``online_pending`` | yes | wait (``waiting_for_ksef``) | send with KOD I + ``OFFLINE`` |
+| ``online_pending`` | yes | wait (``waiting_for_ksef``) | keep waiting (``ksef_overdue``); see below |
 | ``online_pending`` | no | send with KOD I + ``OFFLINE`` | — |
 | ``offline_pending`` + KOD II link | as online_pending | as online_pending | as online_pending |
 | ``offline_pending`` without KOD II | — | wait (``waiting_for_ksef``) | keep waiting (``ksef_overdue``) |
+
+An invoice Subiekt sent online is never described as issued in offline mode: its PDF says it was sent to
+KSeF and has no number yet (the ``OFFLINE`` word stays only as the label the KSeF docs prescribe under KOD I).
+By default such an invoice is not sent without its number after the wait: it keeps waiting and is reported;
+with ``send_without_ksef_number`` it is sent with KOD I + ``OFFLINE`` and the "sent, no number yet" wording.
 
 An offline invoice without its KOD II link cannot be printed legally before KSeF numbers it (the renderer
 refuses it), so the rule never sends it early: it waits, and after the deadline reports it as overdue.
@@ -63,7 +68,7 @@ def hours_text(hours: float) -> str:
 
 
 def ksef_verdict(document: SalesDocument, *, wait_for_ksef: str, max_hours: float, now: datetime,
-                 timezone: str) -> KsefVerdict:
+                 timezone: str, send_without_number: bool = False) -> KsefVerdict:
     """Decide how (and whether) a document goes out, from its KSeF state and the waiting policy."""
     if document.kind in RECEIPT_KINDS:
         return KsefVerdict(send=True)              # receipts never go to KSeF
@@ -96,13 +101,22 @@ def ksef_verdict(document: SalesDocument, *, wait_for_ksef: str, max_hours: floa
                else 'wait_for_ksef = "b2b" and the buyer is a consumer (no NIP)')
         return KsefVerdict(send=True, label="offline",
                            note=f"sent without waiting for the KSeF number ({why}): OFFLINE label")
+    after = ("it is sent with the OFFLINE label" if state == "offline_pending" or send_without_number
+             else "it keeps waiting and is reported")
     if now < deadline:
         return KsefVerdict(
             send=False, code="waiting_for_ksef",
             reason=(f"{document.number} was sent to KSeF ({mode}) but has no KSeF number yet; waiting since "
                     f"{fmt(started, timezone)}, at most {hours_text(max_hours)} (until {fmt(deadline, timezone)}),"
-                    f" then it is sent with the OFFLINE label (wait_for_ksef = \"{wait_for_ksef}\")"))
+                    f" then {after} (wait_for_ksef = \"{wait_for_ksef}\")"))
     waited = (now - started).total_seconds() / 3600
+    if state == "online_pending" and not send_without_number:
+        return KsefVerdict(
+            send=False, code="ksef_overdue",
+            reason=(f"{document.number} was sent to KSeF online but still has no KSeF number {hours_text(max_hours)}"
+                    f" after {fmt(started, timezone)} (status: {document.ksef.status or 'unknown'}); it keeps "
+                    "waiting: check its KSeF status in Subiekt, or set [rule] send_without_ksef_number = true to "
+                    "upload it saying it was sent to KSeF and has no number yet"))
     return KsefVerdict(send=True, label="offline",
                        note=f"KSeF number missing after {hours_text(max_hours)} (waited {waited:.0f} h since "
                             f"{fmt(started, timezone)}): sent with OFFLINE label")

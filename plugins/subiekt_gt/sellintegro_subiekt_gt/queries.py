@@ -10,6 +10,8 @@ and checks each column against the published 2026 schema.
 
 from __future__ import annotations
 
+import re
+
 from .schema import TABLES, Schema
 
 DOC_TYPES = {"FS": 2, "FSd": 2, "KFS": 6, "ZW": 14, "PA": 21}
@@ -59,7 +61,7 @@ _HEADER_COLUMNS = (
     "dok_TypNrIdentNabywcy", "dok_NrIdentNabywcy", "dok_Wystawil", "dok_MechanizmPodzielonejPlatnosci",
     "dok_FakturaUproszczona", "dok_MetodaKasowa", "dok_VatMarza", "dok_ProceduraMarzy",
     "dok_VatRozliczanyPrzezUslugobiorce", "dok_StatusKSeF", "dok_FormaDokumentowania", "dok_CzekaNaKSeF",
-    "dok_DataWystawieniaKSeF", "dok_BladKSeF",
+    "dok_DataWystawieniaKSeF", "dok_BladKSeF", "dok_IdPrzyczynyZwolnieniaZVAT",
 )
 
 
@@ -146,6 +148,16 @@ def references_by_ids(schema: Schema, count: int) -> str:
 
 def lines_by_documents(schema: Schema, count: int) -> str:
     """Lines of many documents at once, in print order."""
+    return (_lines_select(schema) +
+            f" WHERE p.ob_DokHanId IN ({marks(count)}) ORDER BY p.ob_DokHanId, p.ob_DokHanLp, p.ob_Znak, p.ob_Id")
+
+
+def lines_by_ids(schema: Schema, count: int) -> str:
+    """Given lines (the receipt lines a ZW returns, by ``ob_DoId``)."""
+    return _lines_select(schema) + f" WHERE p.ob_Id IN ({marks(count)}) ORDER BY p.ob_Id"
+
+
+def _lines_select(schema: Schema) -> str:
     c = _Cols(schema)
     pkwiu = ("COALESCE(NULLIF(p.ob_TowPkwiu, ''), t.tw_PKWiU) AS pkwiu"
              if schema.has("dok_Pozycja", "ob_TowPkwiu") and schema.has("tw__Towar", "tw_PKWiU")
@@ -162,8 +174,7 @@ def lines_by_documents(schema: Schema, count: int) -> str:
             c("p", "dok_Pozycja", "ob_OznaczenieGTU"), reason]
     return ("SELECT " + ", ".join(cols) + " FROM dok_Pozycja p"
             " LEFT JOIN tw__Towar t ON t.tw_Id = p.ob_TowId"
-            " LEFT JOIN sl_StawkaVAT v ON v.vat_Id = p.ob_VatId" + reason_join +
-            f" WHERE p.ob_DokHanId IN ({marks(count)}) ORDER BY p.ob_DokHanId, p.ob_DokHanLp, p.ob_Znak, p.ob_Id")
+            " LEFT JOIN sl_StawkaVAT v ON v.vat_Id = p.ob_VatId" + reason_join)
 
 
 def vat_by_documents(schema: Schema, count: int) -> str:
@@ -220,9 +231,22 @@ def customers(schema: Schema, count: int) -> str:
             f" FROM kh__Kontrahent k WHERE k.kh_Id IN ({marks(count)})")
 
 
-def bank_accounts(count: int) -> str:
-    """Seller bank accounts printed on documents, by ``rb_Id``."""
-    return f"SELECT r.rb_Id, r.rb_Numer, r.rb_Bank FROM rb__RachBankowy r WHERE r.rb_Id IN ({marks(count)})"
+def bank_accounts(count: int, schema: Schema | None = None) -> str:
+    """Seller bank accounts printed on documents, by ``rb_Id``, with the BIC/SWIFT when the table has a column
+    for it (the 2026 schema dump shows none; any ``rb_…SWIFT…`` / ``rb_…BIC…`` column is used)."""
+    columns = sorted(schema.tables.get("rb__rachbankowy", ())) if schema is not None else []
+    found = next((c for c in columns if re.fullmatch(r"rb_\w*(swift|bic)\w*", c)), None)
+    swift = f"r.{found} AS rb_SWIFT" if found else "NULL AS rb_SWIFT"
+    return (f"SELECT r.rb_Id, r.rb_Numer, r.rb_Bank, {swift} FROM rb__RachBankowy r"
+            f" WHERE r.rb_Id IN ({marks(count)})")
+
+
+def exemption_reasons(schema: Schema) -> str:
+    """The VAT exemption dictionary (``sl_ZwolnienieZVAT``) a document's ``dok_IdPrzyczynyZwolnieniaZVAT``
+    points at."""
+    c = _Cols(schema)
+    return ("SELECT z.slpzv_Id, z.slpzv_Nazwa, " + c("z", "sl_ZwolnienieZVAT", "slpzv_Opis") +
+            " FROM sl_ZwolnienieZVAT z")
 
 
 PAYMENT_FORMS = "SELECT f.fp_Id, f.fp_Nazwa FROM sl_FormaPlatnosci f"
@@ -262,7 +286,8 @@ def custom_field_values(slots: list[str], types: int, count: int) -> str:
 
 def all_queries(schema: Schema) -> dict[str, str]:
     """Every statement with representative IN-list sizes (for the tests and for review)."""
-    return {
+    gated = {"exemption_reasons": exemption_reasons(schema)} if schema.has("sl_ZwolnienieZVAT") else {}
+    return gated | {
         "headers_in_window": headers_in_window(schema, 4, 2),
         "headers_by_ids": headers_by_ids(schema, 3),
         "headers_by_number": headers_by_number(schema, 4),
@@ -275,7 +300,8 @@ def all_queries(schema: Schema) -> dict[str, str]:
         "customer_addresses": customer_addresses(schema, 3),
         "seller_address": seller_address(schema),
         "customers": customers(schema, 3),
-        "bank_accounts": bank_accounts(3),
+        "lines_by_ids": lines_by_ids(schema, 3),
+        "bank_accounts": bank_accounts(3, schema),
         "payment_forms": PAYMENT_FORMS,
         "fsd_links_by_receipts": fsd_links_by_receipts(3),
         "fsd_links_by_invoices": fsd_links_by_invoices(3),

@@ -29,7 +29,8 @@ REQUIRED_FOR_CUSTOM_FIELDS = {
 # Every table the reader may touch (the catalogue query is limited to these).
 TABLES = ("dok__Dokument", "dok_Pozycja", "dok_Vat", "sl_StawkaVAT", "tw__Towar", "adr_Historia", "adr__Ewid",
           "sl_Panstwo", "kh__Kontrahent", "rb__RachBankowy", "sl_FormaPlatnosci", "sl_PrzyczynaKorekty",
-          "ksef_NumerKSeF", "wy_NumerKSeF", "dok_PowiazanieFSdPA", "pw_Pole", "pw_Dane")
+          "ksef_NumerKSeF", "wy_NumerKSeF", "dok_PowiazanieFSdPA", "pw_Pole", "pw_Dane",
+          "sl_ZwolnienieZVAT")
 
 
 @dataclass

@@ -303,7 +303,9 @@ def set_order_fields(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
 
 
 def get_series(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
-    return {"series": [dict(s) for s in ctx.account.series]}
+    from .government import public_series
+
+    return {"series": [public_series(s) for s in ctx.account.series]}
 
 
 def _invoice(ctx: Context, p: dict[str, Any], name: str = "invoice_id") -> dict[str, Any]:
@@ -334,7 +336,9 @@ def get_invoices(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     for invoice in found[:PAGE_SIZE]:
         item = public(invoice)
         if government:
-            item.update({"gov_id": "", "gov_date": 0, "gov_status": 0})
+            from .government import government_data
+
+            item.update(government_data(ctx.account, invoice, ctx.now))
         out.append(item)
     return {"invoices": out}
 
@@ -533,5 +537,14 @@ METHODS: dict[str, Handler] = {
     "addOrderReceiptFile": add_order_receipt_file,
     "getJournalList": get_journal_list,
 }
+
+
+def _register_extra_methods() -> None:
+    from .government import get_receipts
+
+    METHODS["getReceipts"] = get_receipts
+
+
+_register_extra_methods()
 WRITE_METHODS = frozenset({"addOrder", "setOrderStatus", "setOrderStatuses", "setOrderFields", "addInvoice",
                            "addInvoiceCorrection", "addOrderInvoiceFile", "addReceipt", "addOrderReceiptFile"})

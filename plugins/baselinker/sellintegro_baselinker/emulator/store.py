@@ -186,8 +186,12 @@ class Account:
         stype = str(entry.get("type", "INVOICE")).upper()
         if stype not in SERIES_TYPES:
             raise SeedError(f"{where}.type: {stype!r} is not one of {', '.join(SERIES_TYPES)}")
-        self.series.append({"id": sid, "type": stype, "name": str(entry["name"]),
-                            "format": str(entry.get("format", "%N/%M/%Y"))})
+        series = {"id": sid, "type": stype, "name": str(entry["name"]), "format": str(entry.get("format", "%N/%M/%Y"))}
+        if "ksef" in entry:  # Base sends this series to KSeF itself (emulator/government.py)
+            if not isinstance(entry["ksef"], bool):
+                raise SeedError(f"{where}.ksef: expected true or false, got {entry['ksef']!r}")
+            series["ksef"] = entry["ksef"]
+        self.series.append(series)
 
     def _seed_extra_field(self, i: int, entry: Any) -> None:
         where = f"extra_fields[{i}]"

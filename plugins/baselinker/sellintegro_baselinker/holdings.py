@@ -1,0 +1,136 @@
+"""What the BaseLinker account already holds, learnt from reads batched per run (the source of truth).
+
+Before any ``addInvoice`` / ``addReceipt`` / ``addInvoiceCorrection`` and any file upload the sink asks
+:class:`Holdings` what the order already has. The answer comes from one paged read per run and kind:
+
+* ``getInvoices {date_from, get_government_data: true}`` -- every invoice and correction created since the
+  oldest order of the run (minus an hour), with its external number, issuer (the claim of a correction) and
+  KSeF data (Base's own KSeF sending, see :mod:`sellintegro_baselinker.ksef`);
+* ``getReceipts {date_from}`` -- every receipt since then.
+
+An order older than the batched read is read on its own (``getInvoices {order_id}`` / ``getReceipt
+{order_id}``). What the sink itself creates or uploads during the run is added to the picture without a read.
+An id remembered in the ledger is only a hint; it never replaces this look.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from typing import Any
+
+from .client import ApiRejected, BaseLinkerClient
+from .responses import ApiInvoice, ApiReceipt, parse_invoices, parse_receipt, parse_receipts
+
+PAGE = 100
+MARGIN_SECONDS = 3600
+MAX_PAGES = 1000           # a bound on one batched read (100 000 documents)
+EXTEND_SECONDS = 7 * 86400  # an older order extends the batched read this far before its own date
+
+
+class Holdings:
+    """Per-run picture of the account's invoices, corrections and receipts, by order."""
+
+    def __init__(self, client: BaseLinkerClient) -> None:
+        self.client = client
+        self.loaded_from: dict[str, int] = {}          # "invoices" / "receipts" -> date_from of the batched read
+        self._invoices: dict[int, dict[int, ApiInvoice]] = defaultdict(dict)
+        self._receipts: dict[int, dict[int, ApiReceipt]] = defaultdict(dict)
+        self._read: set[tuple[str, int]] = set()       # (kind, order_id) read on its own in this run
+        self._first_id: dict[str, int] = {}            # lowest id the batched reads returned, per kind
+        self.government: list[ApiInvoice] = []         # invoices the batched read showed with KSeF data
+
+    # ------------------------------------------------------------------ batched reads
+    def covers(self, kind: str, order_date: int) -> bool:
+        start = self.loaded_from.get(kind)
+        return start is not None and order_date >= start + MARGIN_SECONDS
+
+    def load(self, kind: str, date_from: int) -> None:
+        """Read every invoice (``kind="invoices"``) or receipt created since ``date_from - 1 h``. Called again
+        with an earlier date (an older order came later in the run), it reads only the stretch before what it
+        already read: ids grow with time, so paging stops at the first id the earlier read had."""
+        start = max(0, date_from - MARGIN_SECONDS)
+        previous = self.loaded_from.get(kind)
+        if previous is not None and start >= previous:
+            return
+        stop_at = self._first_id.get(kind) if previous is not None else None
+        id_from: int | None = None
+        for _ in range(MAX_PAGES):
+            ids = self._page(kind, start, id_from)
+            if ids is None:
+                return  # getReceipts not offered on this account: receipts are read per order
+            if ids and (kind not in self._first_id or min(ids) < self._first_id[kind]):
+                self._first_id[kind] = min(ids)
+            if len(ids) < PAGE or (stop_at is not None and max(ids) >= stop_at):
+                break
+            id_from = max(ids) + 1
+        self.loaded_from[kind] = start
+
+    def _page(self, kind: str, start: int, id_from: int | None) -> list[int] | None:
+        params: dict[str, Any] = {"date_from": start}
+        if id_from is not None:
+            params["id_from"] = id_from
+        if kind == "invoices":
+            params["get_government_data"] = True
+            page = parse_invoices(self.client.call("getInvoices", params))
+            for invoice in page:
+                self._invoices[invoice.order_id].setdefault(invoice.invoice_id, invoice)
+                if invoice.gov_id or invoice.gov_status:
+                    self.government.append(invoice)
+            return [i.invoice_id for i in page]
+        try:
+            receipts = parse_receipts(self.client.call("getReceipts", params))
+        except ApiRejected:
+            return None
+        for receipt in receipts:
+            self._receipts[receipt.order_id].setdefault(receipt.receipt_id, receipt)
+        return [r.receipt_id for r in receipts]
+
+    # ------------------------------------------------------------------ per order
+    def invoices(self, order_id: int) -> list[ApiInvoice]:
+        """The order's invoices and corrections as this run knows them (batched read, own reads, own writes)."""
+        return sorted(self._invoices.get(order_id, {}).values(), key=lambda i: i.invoice_id)
+
+    def receipts(self, order_id: int) -> list[ApiReceipt]:
+        return sorted(self._receipts.get(order_id, {}).values(), key=lambda r: r.receipt_id)
+
+    def read_invoices(self, order_id: int) -> list[ApiInvoice]:
+        """A fresh ``getInvoices {order_id}`` (replaces what the run knew about the order)."""
+        found = parse_invoices(self.client.call("getInvoices", {"order_id": order_id}))
+        self._invoices[order_id] = {i.invoice_id: i for i in found if i.order_id in (order_id, 0)}
+        self._read.add(("invoices", order_id))
+        return self.invoices(order_id)
+
+    def read_receipts(self, order_id: int) -> list[ApiReceipt]:
+        """A fresh ``getReceipt {order_id}``; an error answer means the order has no receipt (§6.16)."""
+        try:
+            receipt = parse_receipt(self.client.call("getReceipt", {"order_id": order_id}))
+        except ApiRejected:
+            receipt = None
+        self._receipts[order_id] = {receipt.receipt_id: receipt} if receipt is not None else {}
+        self._read.add(("receipts", order_id))
+        return self.receipts(order_id)
+
+    def was_read(self, kind: str, order_id: int) -> bool:
+        """True when the order was read on its own in this run, or this run created its document."""
+        return (kind, order_id) in self._read
+
+    # ------------------------------------------------------------------ own writes
+    def note_invoice(self, order_id: int, invoice_id: int, **fields: Any) -> None:
+        """Record an invoice/correction this run created or uploaded to (no read needed)."""
+        current = self._invoices[order_id].get(invoice_id)
+        if current is None:
+            current = ApiInvoice(invoice_id=invoice_id, order_id=order_id)
+            if fields.get("type", "normal") == "normal":
+                self._read.add(("invoices", order_id))  # created by this run: it knows the order's invoices
+        self._invoices[order_id][invoice_id] = current.model_copy(update=fields)
+
+    def note_receipt(self, order_id: int, receipt_id: int, **fields: Any) -> None:
+        current = self._receipts[order_id].get(receipt_id)
+        if current is None:
+            current = ApiReceipt(receipt_id=receipt_id, order_id=order_id)
+        self._receipts[order_id][receipt_id] = current.model_copy(update=fields)
+
+    def forget(self, kind: str, order_id: int, doc_id: int) -> None:
+        """The document vanished from BaseLinker."""
+        store: Any = self._invoices if kind == "invoices" else self._receipts
+        store.get(order_id, {}).pop(doc_id, None)
