@@ -129,6 +129,7 @@ def test_worker_sigterm_exits_cleanly(shop: Any) -> None:
 def test_connection_lost_mid_run_exits_3_and_the_next_run_completes_once(shop: Any, demo: Demo,
                                                                          tmp_path: Path) -> None:
     import psycopg
+
     from sellintegro_baselinker.emulator import Emulator, serve
 
     url = shop["url"]
