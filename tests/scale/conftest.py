@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Iterator
 
@@ -15,6 +16,14 @@ def pg_cluster() -> Iterator[Cluster]:
         pytest.skip("PostgreSQL server binaries (initdb, pg_ctl) are not installed: apt-get install postgresql "
                     "(scripts/install-system-packages does it)")
     pytest.importorskip("psycopg", reason="psycopg 3 is not installed: pip install 'sellintegro[postgresql]'")
+    if os.geteuid() == 0:
+        import pwd
+
+        try:
+            pwd.getpwnam("postgres")
+        except KeyError:
+            pytest.skip("running as root, and there is no 'postgres' user to run the PostgreSQL server as "
+                        "(apt-get install postgresql creates it)")
     cluster = Cluster(bindir)
     cluster.start()
     yield cluster
