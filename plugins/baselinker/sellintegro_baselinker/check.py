@@ -91,7 +91,8 @@ class SinkChecks:
     def plan_check(self, action: Any) -> None:
         """``plan``: the checks an attach makes before any call (number length, order id), so a plan shows the
         document errors the run would record. Raises :class:`DocumentError`."""
-        from .attach import INVOICE_NUMBER_MAX, RECEIPT_NUMBER_MAX, AttachFlows
+        from .attach import INVOICE_NUMBER_MAX, AttachFlows
+        from .receipts import RECEIPT_NUMBER_MAX
 
         if isinstance(action, AttachDocument):
             receipt = action.target == "receipt"
