@@ -69,3 +69,11 @@ class SinkChecks:
             except SellintegroError as exc:
                 items.append(CheckItem(f"status {name!r}", False, exc.message))
         return items
+
+    def status_list(self) -> list[tuple[int, str]]:
+        """Optional: the account's live order statuses as (id, name) (the panel's status pickers)."""
+        return [(s.id, s.name) for s in self.lookups.statuses()]
+
+    def series_list(self) -> list[tuple[int, str, str]]:
+        """Optional: the account's document series as (id, name, type) (the panel's series pickers)."""
+        return [(s.id, s.name, s.type) for s in self.lookups.series()]
