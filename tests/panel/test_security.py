@@ -73,3 +73,51 @@ def test_password_csrf_and_403(shop_factory: Any, browser: Any) -> None:
     expect(other_page.get_by_role("heading", name="Log in")).to_be_visible()
     other.close()
     context.close()
+
+
+def test_loopback_names() -> None:
+    """Only 127.0.0.1, ::1 and localhost count as loopback."""
+    from sellintegro_panel.security import is_loopback
+
+    assert all(is_loopback(h) for h in ("127.0.0.1", "::1", "localhost", "LOCALHOST"))
+    assert not any(is_loopback(h) for h in ("127.0.0.2", "0.0.0.0", "192.168.1.10", "::", "example.com"))
+
+
+def _status(url: str, host: str) -> int:
+    import http.client
+    from urllib.parse import urlsplit
+
+    parts = urlsplit(url)
+    con = http.client.HTTPConnection(parts.hostname, parts.port, timeout=30)
+    try:
+        con.request("GET", "/", headers={"Host": host})
+        return con.getresponse().status
+    finally:
+        con.close()
+
+
+def test_scenarios_folder(shop_factory: Any, tmp_path: Any) -> None:
+    """``--scenarios DIR`` serves every *.toml in the folder and prints the URL."""
+    import urllib.request
+
+    shop = shop_factory()
+    folder = tmp_path / "many"
+    folder.mkdir()
+    for name in ("a", "b"):
+        (folder / f"{name}.toml").write_text(shop.scenario.read_text(encoding="utf-8").replace(
+            'name = "shop"', f'name = "shop-{name}"').replace("sqlite:///state/", f"sqlite:///{shop.folder}/state/")
+            .replace("sqlite:///subiekt.sqlite", f"sqlite:///{shop.folder}/subiekt.sqlite"), encoding="utf-8")
+    from .conftest import PanelProcess
+
+    panel = PanelProcess(["--scenarios", str(folder), "--port", "0"], env_without_password(), tmp_path)
+    try:
+        assert panel.url.startswith("http://127.0.0.1:")
+        with urllib.request.urlopen(panel.url, timeout=30) as response:  # noqa: S310 - loopback panel
+            html = response.read().decode("utf-8")
+        assert "shop-a" in html and "shop-b" in html
+        # without a password only loopback Host names are served (no DNS rebinding from a web page)
+        port = panel.url.rstrip("/").rsplit(":", 1)[1]
+        assert _status(panel.url, f"evil.example:{port}") == 403
+        assert _status(panel.url, f"localhost:{port}") == 200
+    finally:
+        panel.stop()

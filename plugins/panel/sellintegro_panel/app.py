@@ -42,7 +42,7 @@ def build_app(paths: list[Path], *, password: str | None, host: str = "127.0.0.1
     middleware = [
         Middleware(SessionMiddleware, secret_key=secrets.token_hex(32), session_cookie="sellintegro_panel",
                    same_site="strict", https_only=False, max_age=12 * 3600),
-        Middleware(GuardMiddleware, password=password),
+        Middleware(GuardMiddleware, password=password, host=host),
     ]
     app = Starlette(routes=routes, middleware=middleware)
     app.state.panel = panel

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
@@ -20,13 +21,6 @@ def _panel(request: Request) -> Panel:
     return request.app.state.panel
 
 
-def _entry_or_404(request: Request) -> Any:
-    entry = _panel(request).entry(request.path_params["key"])
-    if entry is None:
-        return None
-    return entry
-
-
 async def scenarios(request: Request) -> Response:
     panel = _panel(request)
     rows = [panel.summary(key) for key in panel.entries]
@@ -40,7 +34,7 @@ async def check_lines(request: Request) -> Response:
     if panel.entry(key) is None:
         return HTMLResponse("unknown scenario", status_code=404)
     if key not in panel.checks:
-        panel.run_checks(key)
+        await run_in_threadpool(panel.run_checks, key)
     checked, items = panel.checks[key]
     return render(request, "check_lines.html", {"items": items, "checked": checked})
 
@@ -52,7 +46,7 @@ async def start(request: Request) -> Response:
         return HTMLResponse("unknown scenario", status_code=404)
     plan_only = request.url.path.endswith("/plan")
     try:
-        scenario = panel.load(key)
+        scenario = await run_in_threadpool(panel.load, key)
     except ConfigError as exc:
         return render(request, "message.html", {"title": "Scenario invalid", "message": str(exc),
                                                 "errors": exc.errors, "key": key}, status=400)
@@ -104,7 +98,7 @@ async def health(request: Request) -> Response:
     keys = list(panel.entries)
     for key in keys:
         if key not in panel.checks:
-            panel.run_checks(key)
+            await run_in_threadpool(panel.run_checks, key)
     sections = [{"key": k, "checked": panel.checks[k][0], "items": panel.checks[k][1],
                  "name": panel.entries[k].path.name} for k in keys]
     return render(request, "health.html", {"sections": sections})
@@ -115,7 +109,7 @@ async def check_again(request: Request) -> Response:
     key = request.path_params["key"]
     if panel.entry(key) is None:
         return HTMLResponse("unknown scenario", status_code=404)
-    panel.run_checks(key)
+    await run_in_threadpool(panel.run_checks, key)
     return RedirectResponse("/health", status_code=303)
 
 

@@ -39,13 +39,20 @@ def password_ok(given: str, password: str) -> bool:
 class GuardMiddleware:
     """Runs inside the session middleware: login redirect (when a password is set) and the CSRF check."""
 
-    def __init__(self, app: ASGIApp, *, password: str | None) -> None:
+    def __init__(self, app: ASGIApp, *, password: str | None, host: str = "127.0.0.1") -> None:
         self.app = app
         self.password = password
+        # Without a password only loopback names are accepted in the Host header: a web page cannot reach the
+        # panel through a rebound DNS name (DNS rebinding) and read or drive it.
+        self.hosts = None if password is not None else LOOPBACK_NAMES | {host.lower()}
 
     async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
+            return
+        if self.hosts is not None and _host_name(scope) not in self.hosts:
+            await _send_simple(send, 403, b"403 Forbidden: unexpected Host header; open the panel at the "
+                                          b"address it printed")
             return
         session = scope["session"]
         expected = csrf_token(session)
@@ -87,6 +94,14 @@ class GuardMiddleware:
             return await receive()
 
         await self.app(scope, replay, send)
+
+
+def _host_name(scope: Scope) -> str:
+    """The Host header without its port (``[::1]:8765`` -> ``[::1]``)."""
+    raw = next((v.decode("latin-1") for k, v in scope["headers"] if k == b"host"), "").strip().lower()
+    if raw.startswith("["):
+        return raw[:raw.find("]") + 1] if "]" in raw else raw
+    return raw.rsplit(":", 1)[0] if raw.count(":") == 1 else raw
 
 
 async def _send_simple(send: Send, status: int, body: bytes, headers: list[tuple[bytes, bytes]] | None = None) -> None:
