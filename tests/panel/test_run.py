@@ -5,11 +5,13 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from playwright.sync_api import expect
+import pytest
 
 from sellintegro_core.api import load_scenario, scenario_lock
 
 from .conftest import screenshot
+
+expect = pytest.importorskip("playwright.sync_api", reason="pip install playwright (tox installs it)").expect
 
 
 def test_run_now_shows_progress_then_the_cli_rows(shop_factory: Any, page: Any) -> None:
@@ -24,12 +26,13 @@ def test_run_now_shows_progress_then_the_cli_rows(shop_factory: Any, page: Any) 
 
     row.get_by_role("button", name="Run now").click()
     progress = page.locator("#progress [role=status]")
-    expect(progress).to_contain_text(re.compile(r"processing orders: \d+ of \d+"), timeout=60_000)
+    expect(progress).to_contain_text(re.compile(r"processing orders: documents \d+ of \d+ done"), timeout=60_000)
     screenshot(page, "run-progress.png")
     seen = progress.inner_text()
     expect(page.locator("p.summary")).to_contain_text("BaseLinker calls:", timeout=120_000)
     screenshot(page, "run.png")
-    assert "of" in seen
+    live = re.search(r"documents (\d+) of (\d+) done", seen)
+    assert live is not None and int(live.group(1)) <= int(live.group(2)), seen
     table = page.get_by_role("table", name="Summary")
     expect(table).to_contain_text("attach invoice")
     attached = {(inv["order_id"], inv["external_invoice_number"]) for inv in shop.emulator.invoices()
@@ -46,6 +49,9 @@ def test_run_now_shows_progress_then_the_cli_rows(shop_factory: Any, page: Any) 
         has=page.locator("td.outcome-done"))
     assert attach_rows.count() == filed          # one row per filed document, as in the CLI's table
     assert done >= filed
+    final = re.search(r"Documents: (\d+) of (\d+) done", page.locator("#progress").inner_text())
+    document_rows = sum(1 for text in table.locator("tbody tr td:nth-child(2)").all_inner_texts() if text.strip())
+    assert final is not None and int(final.group(1)) == document_rows
     page.goto(shop.url)
     expect(page.locator("tr[data-scenario='shop']")).to_contain_text(re.compile(r"ok: done \d+"))
 

@@ -8,9 +8,11 @@ import subprocess
 import sys
 from typing import Any
 
-from playwright.sync_api import expect
+import pytest
 
 from .conftest import env_without_password, screenshot
+
+expect = pytest.importorskip("playwright.sync_api", reason="pip install playwright (tox installs it)").expect
 
 PASSWORD = "panel-pass-7f3a9c1e-never-print"
 

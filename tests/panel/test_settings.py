@@ -6,15 +6,21 @@ from __future__ import annotations
 import tomllib
 from typing import Any
 
-from playwright.sync_api import expect
+import pytest
 
 from tests.reliability.stack import TOKEN, TOKEN_ENV, cli_env, run_cli
 
 from .conftest import HEADER, screenshot
 
+expect = pytest.importorskip("playwright.sync_api", reason="pip install playwright (tox installs it)").expect
+
 
 def test_change_a_setting_see_the_error_fix_and_save(shop_factory: Any, page: Any) -> None:
     shop = shop_factory()
+    original = shop.scenario.read_text(encoding="utf-8")
+    assert "days_back = 14\n" in original and 'before_setup = "include"\n' in original
+    shop.scenario.write_text(original.replace("days_back = 14\n", "days_back = 14   # how far back\n").replace(
+        'before_setup = "include"\n', 'before_setup = "include"   # the shop existed before\n'), encoding="utf-8")
     before = shop.scenario.read_text(encoding="utf-8")
     page.goto(shop.url)
     page.get_by_role("link", name="Settings", exact=True).first.click()
@@ -70,6 +76,8 @@ def test_change_a_setting_see_the_error_fix_and_save(shop_factory: Any, page: An
     screenshot(page, "settings.png")
     text = shop.scenario.read_text(encoding="utf-8")
     assert text.startswith(HEADER)
+    assert "days_back = 10   # how far back\n" in text                   # a changed line keeps its comment
+    assert 'before_setup = "include"   # the shop existed before\n' in text   # an unchanged line stays as is
     data = tomllib.loads(text)
     assert data["window"]["days_back"] == 10
     assert data["schedule"]["hours"] == "6:00-22:00"

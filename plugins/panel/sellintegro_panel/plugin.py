@@ -33,3 +33,11 @@ def sellintegro_register_commands(register: Any) -> None:
     """Register ``sellintegro panel``."""
     register(CommandSpec(name="panel", help="serve the web panel (scenarios, run now, orders, settings, health)",
                          setup=setup, run=run))
+
+
+@hookimpl
+def sellintegro_action_applied(scenario: str, action: Any, result: Any) -> None:
+    """Live progress of the panel's runs: one more document handled."""
+    from .live import action_applied
+
+    action_applied(scenario, action)

@@ -14,6 +14,8 @@ from typing import Any
 
 from sellintegro_core.api import RunReport, Scenario, SellintegroError, StopFlag, run_scenario, scenario_lock
 
+from . import live
+
 PHASES = {"read": "reading documents", "orders": "processing orders", "done": "finished"}
 KEEP_RUNS = 50
 
@@ -28,6 +30,7 @@ class PanelRun:
     done: int = 0
     total: int | None = None
     documents: int = 0
+    documents_done: int = 0
     report: RunReport | None = None
     error: str = ""
     stop: StopFlag = field(default_factory=StopFlag)
@@ -81,6 +84,7 @@ class RunManager:
             if phase == "read":
                 run.documents = done
 
+        live.watch(run.scenario, run)
         try:
             run.report = run_scenario(scenario, plan_only=run.plan_only, host=self.host, progress=progress,
                                       stop=run.stop)
@@ -89,6 +93,7 @@ class RunManager:
         except Exception as exc:  # noqa: BLE001 - shown on the page instead of a dead thread
             run.error = f"unexpected {type(exc).__name__}: {exc}"
         finally:
+            live.unwatch(run.scenario, run)
             if lock is not None:
                 lock.release()
 

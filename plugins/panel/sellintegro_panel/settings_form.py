@@ -68,11 +68,25 @@ def _set_path(doc: Any, path: str, value: Any) -> None:
                 return
             table[part] = tomlkit.table()
         table = table[part]
+    key = parts[-1]
     if value is None:
-        if parts[-1] in table:
-            del table[parts[-1]]
+        if key in table:
+            del table[key]
         return
-    table[parts[-1]] = value
+    old = table.get(key)
+    if old is not None and _plain(old) == _plain(value):
+        return                                   # unchanged: the line stays as written, comment and all
+    comment = getattr(getattr(old, "trivia", None), "comment", "")
+    item = tomlkit.item(value)
+    if comment and hasattr(item, "trivia"):
+        item.trivia.comment = comment            # a changed value keeps its end-of-line comment
+        item.trivia.comment_ws = getattr(old.trivia, "comment_ws", "  ") or "  "
+    table[key] = item
+
+
+def _plain(value: Any) -> Any:
+    unwrap = getattr(value, "unwrap", None)
+    return unwrap() if callable(unwrap) else value
 
 
 def _number(text: str, kind: str) -> Any:
