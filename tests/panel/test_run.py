@@ -23,6 +23,10 @@ def test_run_now_shows_progress_then_the_cli_rows(shop_factory: Any, page: Any) 
     expect(row.locator("ul.checks")).to_contain_text("BaseLinker token: ok", timeout=60_000)
     expect(row).to_contain_text(re.compile(r"\d{4}-\d\d-\d\d \d\d:\d\d CET"))   # next scheduled run, with zone
     screenshot(page, "scenarios.png")
+    # the contract's accessible names each find exactly one element (Playwright matches names as substrings)
+    for role, name in (("link", "Scenarios"), ("link", "Orders"), ("link", "Settings"), ("link", "Health"),
+                       ("button", "Run now"), ("button", "Plan")):
+        assert page.get_by_role(role, name=name).count() == 1, (role, name)
 
     row.get_by_role("button", name="Run now").click()
     progress = page.locator("#progress [role=status]")
@@ -31,6 +35,8 @@ def test_run_now_shows_progress_then_the_cli_rows(shop_factory: Any, page: Any) 
     seen = progress.inner_text()
     expect(page.locator("p.summary")).to_contain_text("BaseLinker calls:", timeout=120_000)
     screenshot(page, "run.png")
+    for name in ("Scenarios", "Orders", "Settings", "Health"):
+        assert page.get_by_role("link", name=name).count() == 1, name
     live = re.search(r"documents (\d+) of (\d+) done", seen)
     assert live is not None and int(live.group(1)) <= int(live.group(2)), seen
     table = page.get_by_role("table", name="Summary")

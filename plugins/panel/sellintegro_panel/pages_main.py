@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import secrets
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -128,6 +129,7 @@ async def login(request: Request) -> Response:
     if not password_ok(str(form.get("password") or ""), panel.password):
         return render(request, "login.html", {"next": target, "wrong": True}, status=403)
     request.session["auth"] = True
+    request.session["csrf"] = secrets.token_urlsafe(32)      # a new token for the logged-in session
     return RedirectResponse(target, status_code=303)
 
 

@@ -13,7 +13,6 @@ from sellintegro_core.api import (
     CheckItem,
     ConfigError,
     Scenario,
-    SellintegroError,
     get_host,
     load_scenario,
     next_run,
@@ -101,7 +100,7 @@ class Panel:
     def last_run(self, scenario: Scenario) -> dict[str, Any] | None:
         try:
             ledger = open_ledger(scenario.model.state.url, scenario.base_dir, read_only=True)
-        except (SellintegroError, OSError, Exception):  # noqa: BLE001 - no ledger yet: never run
+        except Exception:  # noqa: BLE001 - no ledger yet (or unreadable): shown as never run
             return None
         try:
             runs = ledger.runs(scenario.name, limit=1)
