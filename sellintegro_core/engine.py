@@ -139,7 +139,7 @@ class Engine:
         self.plan_only = plan_only
         self.host = host or get_host()
         self.progress = progress or (lambda phase, done, total: None)
-        self.stop = stop or StopFlag()
+        self.stop = stop if stop is not None else StopFlag()   # an unset flag is falsy: never `or`
         self.name = scenario.name
         self.ledger = ledger or open_ledger(scenario.model.state.url, scenario.base_dir, read_only=plan_only)
         self._own_ledger = ledger is None

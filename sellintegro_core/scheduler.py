@@ -40,7 +40,7 @@ def schedule_loop(paths: list[Path], *, host: Any = None, stop: StopFlag | None 
                   max_runs: int | None = None, sleep: Callable[[float], None] = time.sleep,
                   echo: Callable[[str], None] = print) -> int:
     """Run each scenario at its times. Returns the number of runs made."""
-    stop = stop or StopFlag()
+    stop = stop if stop is not None else StopFlag()   # an unset flag is falsy: never `or`
     scenarios = {str(p): load_scenario(p, host=host) for p in paths}
     for key, scenario in scenarios.items():
         if scenario.model.schedule.mode != "auto":

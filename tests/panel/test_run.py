@@ -112,3 +112,28 @@ def _runs(shop: Any) -> int:
         return con.execute("SELECT COUNT(*) FROM runs").fetchone()[0]
     finally:
         con.close()
+
+
+def test_sigterm_stops_a_run_after_its_current_step(shop_factory: Any, page: Any) -> None:
+    """Stopping the panel (SIGTERM) during a run: the run stops after its current step, is recorded, the lock
+    is free again and the process exits."""
+    import signal
+    import sqlite3
+
+    shop = shop_factory(renderer="panel_slow_pdf")
+    page.goto(shop.url)
+    page.get_by_role("button", name="Run now").click()
+    expect(page.locator("#progress [role=status]")).to_contain_text("processing orders", timeout=60_000)
+    shop.panel.proc.send_signal(signal.SIGTERM)
+    assert shop.panel.proc.wait(timeout=30) == 0
+    err = shop.panel.proc.stderr.read()
+    assert "stopping: runs in progress finish their current step first" in err, err
+    con = sqlite3.connect(shop.folder / "state" / "ledger.db")
+    try:
+        outcome = con.execute("SELECT outcome FROM runs ORDER BY id DESC LIMIT 1").fetchone()[0]
+    finally:
+        con.close()
+    assert outcome == "stopped"
+    lock = scenario_lock(load_scenario(shop.scenario, validate_components=False))
+    assert lock.acquire()
+    lock.release()

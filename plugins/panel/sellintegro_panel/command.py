@@ -50,6 +50,26 @@ def _bind(host: str, port: int) -> socket.socket:
     return sock
 
 
+def _server_class(base: type) -> type:
+    class PanelServer(base):  # type: ignore[misc, valid-type]
+        """uvicorn's server; Ctrl-C / SIGTERM also ask running runs to stop after their current step, and the
+        panel then exits normally (code 0) once they have stopped and recorded it."""
+
+        def __init__(self, config: object, runs: object) -> None:
+            super().__init__(config)
+            self.runs = runs
+
+        def handle_exit(self, sig: int, frame: object) -> None:
+            if not self.should_exit:
+                print("stopping: runs in progress finish their current step first", file=sys.stderr, flush=True)
+            for run in list(self.runs.runs.values()):
+                run.stop.set()
+            super().handle_exit(sig, frame)
+            self._captured_signals.clear()      # handled here: no re-raise of the signal after shutdown
+
+    return PanelServer
+
+
 def serve(args: argparse.Namespace) -> int:
     import uvicorn
 
@@ -67,7 +87,7 @@ def serve(args: argparse.Namespace) -> int:
     print(f"sellintegro panel: http://{shown}:{port}/ ({len(paths)} scenario(s); "
           f"{'password required' if password else 'no login (loopback only)'}; Ctrl-C to stop)", flush=True)
     config = uvicorn.Config(app, log_level="warning", access_log=False, lifespan="off")
-    server = uvicorn.Server(config)
+    server = _server_class(uvicorn.Server)(config, app.state.runs)
     try:
         server.run(sockets=[sock])
     finally:
