@@ -92,6 +92,12 @@ def test_search_an_order_and_open_its_pdf(shop_factory: Any, page: Any, monkeypa
     assert response.headers["content-disposition"].startswith("inline")
     text = "".join(p.extract_text() for p in PdfReader(io.BytesIO(response.body())).pages)
     assert number in text
+    with page.expect_popup() as popup_info:          # the link opens the PDF in a new browser tab
+        link.click()
+    popup = popup_info.value
+    popup.wait_for_load_state()
+    assert "/pdf?document=" in popup.url
+    popup.close()
 
     # search by order id finds the same order; an unknown number finds nothing
     page.goto(shop.url + "orders")
