@@ -80,8 +80,9 @@ class Applier:
 
     def _plan_attach(self, action: AttachDocument, document: SalesDocument | None) -> ActionResult:
         """What the run would record for this attach, without sending or rendering a PDF: the sink's checks
-        before any call (``plan_check``) and the document's HTML (``render_html``: KSeF data and template
-        errors), when the components offer them."""
+        before any call (``plan_check``) and the renderer's checks before the PDF (its ``plan_check``: KSeF
+        data, template errors and the checks on the document's data; else ``render_html``), when the
+        components offer them."""
         try:
             check = getattr(self.sink, "plan_check", None)
             if callable(check):
@@ -89,9 +90,10 @@ class Applier:
             if document is None:
                 raise DocumentError(f"document {action.document_number} is no longer in the source")
             document = apply_exemption_basis(document, self.exemption_basis)
-            html = getattr(self.renderer(), "render_html", None)
-            if callable(html):
-                html(document, action.template, ksef_label=action.ksef_label)
+            renderer = self.renderer()
+            before_pdf = getattr(renderer, "plan_check", None) or getattr(renderer, "render_html", None)
+            if callable(before_pdf):
+                before_pdf(document, action.template, ksef_label=action.ksef_label)
         except DocumentError as exc:
             return ActionResult(key=action.key, outcome="failed", message=exc.message, data={"code": exc.code})
         return ActionResult(key=action.key, outcome="planned", message=action.reason or "would attach")

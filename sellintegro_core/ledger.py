@@ -219,6 +219,12 @@ class SqliteLedger:
                     "ON CONFLICT (scenario, key, step) DO UPDATE SET data = excluded.data, at = excluded.at",
                     (scenario, key, step, json.dumps(data, sort_keys=True, default=str), _iso(at)))
 
+    def steps(self, scenario: str, key: str) -> list[dict[str, Any]]:
+        """Every recorded sub-step of one action (step, data, at), in the order they happened."""
+        rows = self._rows("SELECT step, data, at FROM steps WHERE scenario = ? AND key = ? ORDER BY at, rowid",
+                          (scenario, key))
+        return [{"step": r["step"], "data": json.loads(r["data"]), "at": r["at"]} for r in rows]
+
     # -- order references (shop_order_id / external_order_id -> order_id)
     def order_for_ref(self, scenario: str, ref_key: str, ref_value: str) -> str | None:
         if ref_key == "order_id":

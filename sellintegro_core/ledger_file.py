@@ -16,6 +16,7 @@ from datetime import datetime
 from pathlib import Path
 
 from .errors import ConfigError
+from .paths import sqlite_uri
 
 SQLITE_MAGIC = b"SQLite format 3\x00"
 REQUIRED_TABLES = frozenset({"scenarios", "runs", "actions", "steps", "state"})
@@ -72,7 +73,7 @@ def check_ledger_file(path: Path) -> None:
         raise damaged(path, f"the file is cut short ({size} bytes; its header says {pages} pages of {page_size} "
                             f"bytes = {pages * page_size} bytes)")
     try:
-        db = sqlite3.connect(f"file:{path}?mode=ro", uri=True)
+        db = sqlite3.connect(sqlite_uri(path, read_only=True), uri=True)
         try:
             verdict = db.execute("PRAGMA quick_check").fetchone()
             tables = {row[0] for row in db.execute("SELECT name FROM sqlite_master WHERE type = 'table'")}

@@ -4,6 +4,7 @@ exits 1 and the document error names the check and the fix. PDFs are read back (
 from __future__ import annotations
 
 import json
+import subprocess
 from datetime import datetime
 from decimal import Decimal
 from pathlib import Path
@@ -15,7 +16,7 @@ from sellintegro_core.models import Order
 from sellintegro_invoice_pdf.config import RendererConfig
 from sellintegro_invoice_pdf.ksef import KsefMark
 from sellintegro_invoice_pdf.renderer import HtmlPdfRenderer
-from sellintegro_invoice_pdf.validate import check_pdf, expected_kod1, vat_warnings
+from sellintegro_invoice_pdf.validate import check_pdf, check_printed, expected_kod1, vat_warnings
 from tests.conftest import run_cli
 
 from .conftest import V6_URL, V7_B64, decode_qr, make_fs, make_kfs, make_line, pdf_text, totals_of, vat_table
@@ -194,3 +195,70 @@ def test_names_in_other_scripts_are_not_refused(renderer: HtmlPdfRenderer) -> No
     doc.payment.to_pay = doc.totals.gross
     pdf = renderer.render(doc)
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
+
+
+# ------------------------------------------------------------------ fallback fonts, corrections, plan
+
+
+def test_polish_names_next_to_cjk_and_emoji_are_read_back(renderer: HtmlPdfRenderer) -> None:
+    """A CJK/emoji name makes WeasyPrint embed a fallback font as a 2-byte CID subset; pypdf then garbled the
+    Polish names ('Ś' read as '\\x019') and the validator refused a correct invoice."""
+    lines = [make_line(1, "Ελληνικό μέλι 蜂蜜 🍯 ąćęłńóśźż", "1", "18.52", "5"),
+             make_line(2, "Zestaw prezentowy Święta", "2", "10.00", "23"),
+             make_line(3, "Kawa ziarnista Łódź żółć", "1", "30.00", "23")]
+    doc = make_fs(lines=lines, ksef=False)
+    doc.vat_table, doc.totals = vat_table(lines), totals_of(vat_table(lines))
+    doc.payment.to_pay = doc.totals.gross
+    pdf = renderer.render(doc)          # CJK/emoji may have no font here: printed as boxes, never refused
+    printed = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, timeout=60, check=True)
+    assert "Zestaw prezentowy Święta" in printed.stdout.decode()      # poppler: an independent reader
+    # the check still sees a Polish name that is not printed, in a PDF with the fallback font
+    other = doc.model_copy(deep=True)
+    other.lines[1] = other.lines[1].model_copy(update={"name": "Zestaw prezentowy Wielkanoc"})
+    with pytest.raises(DocumentError) as caught:
+        check_printed(other, pdf, renderer.ksef_mark(other))
+    assert "line 2 name (art. 106e ust. 1 pkt 7): 'Zestaw prezentowy Wielkanoc'" in caught.value.message
+    assert "Święta" not in caught.value.message
+
+
+def test_a_correction_with_negative_quantities_and_values_is_accepted(renderer: HtmlPdfRenderer) -> None:
+    before = make_line(2, "Kawa ziarnista 1 kg", "3", "54.50", "8", side="before")
+    after = make_line(2, "Kawa ziarnista 1 kg", "-1", "54.50", "8", side="after")      # net -54,50
+    doc = make_kfs()
+    doc.lines = [before, after]
+    net, vat = after.net - before.net, after.vat - before.vat
+    doc.vat_table = [doc.vat_table[0].model_copy(update={"net": net, "vat": vat, "gross": net + vat})]
+    doc.totals = totals_of(doc.vat_table)
+    doc.payment.to_pay = doc.totals.gross
+    assert after.net == Decimal("-54.50")
+    assert renderer.render(doc).startswith(b"%PDF")
+    # a quantity made negative without its values does not tie: refused, before any PDF is made
+    flipped = make_kfs()
+    flipped.lines[1] = flipped.lines[1].model_copy(update={"quantity": -flipped.lines[1].quantity})
+    message = refused(renderer, flipped)
+    assert "'lines tie'" in message and "line 2 (after): quantity -1 × price 54,50 ≠ net 54,50" in message
+
+
+def test_a_faktura_without_lines_is_accepted_when_its_totals_are_zero(renderer: HtmlPdfRenderer) -> None:
+    empty = make_fs(lines=[], ksef=False)
+    empty.vat_table, empty.totals = [], totals_of([])
+    empty.payment.to_pay = empty.totals.gross
+    assert renderer.render(empty).startswith(b"%PDF")
+    # lines deleted but the VAT table and totals kept: the summary lists rates no line has
+    orphan = make_fs(ksef=False)
+    orphan.lines = []
+    message = refused(renderer, orphan)
+    assert "'VAT table matches the lines'" in message and "is in the VAT table but on no line" in message
+
+
+def test_plan_check_raises_what_render_raises_without_a_pdf(renderer: HtmlPdfRenderer, monkeypatch) -> None:
+    doc = make_fs()
+    doc.lines[1] = doc.lines[1].model_copy(update={"quantity": Decimal("4")})
+    message = refused(renderer, doc)
+    made: list[str] = []
+    monkeypatch.setattr(HtmlPdfRenderer, "_write_pdf", lambda *a, **k: made.append("pdf") or b"")
+    with pytest.raises(DocumentError) as caught:
+        renderer.plan_check(doc)
+    assert caught.value.message == message and caught.value.code == "validation_failed"
+    renderer.plan_check(make_fs())                    # a correct document: nothing to say
+    assert made == []

@@ -4,8 +4,9 @@ and documents with odd data. Each gives its clear message and exit code, no trac
 Odd documents (edited into a copy of the demo database with sqlite3) go through the real WeasyPrint renderer
 in one ``python -m sellintegro_core.cli run``: a number longer than BaseLinker accepts is a document error
 (recorded, the order gets the failure status, no BaseLinker write for it, the run goes on, exit 1); a document
-without a buyer, without lines, with negative quantities on a correction, or with characters outside Latin-2
-is attached or refused with a message naming it -- never a crash.
+without a buyer or with characters outside Latin-2 is attached; a faktura whose lines were deleted (its VAT table
+and totals kept) and a korekta whose quantities were made negative without their values are data that do not
+add up: the pre-upload validator refuses them with a message naming the document and the check -- never a crash.
 """
 
 from __future__ import annotations
@@ -240,19 +241,29 @@ def test_odd_documents(served: Any, demo: Demo, tmp_path: Path) -> None:
                         and isinstance(c["parameters"], dict) and c["parameters"].get("order_id") == order]
         assert order_writes == [], f"{number}: BaseLinker writes for a refused document: {order_writes}"
         assert snap.statuses[order] == FAILURE_STATUS, (number, snap.statuses[order])
-    # the other odd documents: attached (a readable PDF naming the document) or refused with a message naming it
-    for role in ("no_buyer", "no_lines", "negative_correction", "exotic"):
+    # data that do not add up: refused by the validator, naming the document and the check, nothing uploaded
+    refusals = {"no_lines": ("'VAT table matches the lines'", "in the VAT table but on no line"),
+                "negative_correction": ("'lines tie'", "quantity -")}
+    for role, fragments in refusals.items():
+        number = roles[role]
+        row = rows.get(number)
+        assert row is not None and row["outcome"] == "failed", (role, row)
+        assert f"{number} was not uploaded" in row["message"], row
+        assert all(f in row["message"] for f in fragments) and "Fix:" in row["message"], row
+        assert number not in filed, role
+    # the other odd documents: attached, a readable PDF naming the document (no false refusal by the validator)
+    for role in ("no_buyer", "exotic"):
         number = roles[role]
         row = rows.get(number)
         assert row is not None, f"{number} ({role}) does not appear in the run's report"
-        if row["outcome"] == "failed":
-            assert number in row["message"] or role in ("no_lines",), row
-            continue
         assert number in filed, f"{number} ({role}): {row}"
         text = _pdf_text(emulator, filed[number])
         assert number.split(" ")[1] in text, f"{number}: the PDF does not name the document"
     # characters outside Latin-2 survive into the PDF (DejaVu has Greek; missing glyphs never stop a run)
     assert GREEK.split()[0] in _pdf_text(emulator, filed[roles["exotic"]])
+    # the renamed products are on other invoices too, next to Polish names: none is refused for its names
+    false_refusals = [r for r in rows.values() if "'mandatory elements'" in r["message"]]
+    assert false_refusals == [], false_refusals
 
 
 def _pdf_text(emulator: Any, attached: Any) -> str:

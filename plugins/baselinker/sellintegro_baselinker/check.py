@@ -91,7 +91,8 @@ class SinkChecks:
     def plan_check(self, action: Any) -> None:
         """``plan``: the checks an attach makes before any call (number length, order id), so a plan shows the
         document errors the run would record. Raises :class:`DocumentError`."""
-        from .attach import INVOICE_NUMBER_MAX, RECEIPT_NUMBER_MAX, AttachFlows
+        from .attach import INVOICE_NUMBER_MAX, AttachFlows
+        from .receipts import RECEIPT_NUMBER_MAX
 
         if isinstance(action, AttachDocument):
             receipt = action.target == "receipt"
@@ -127,3 +128,11 @@ class SinkChecks:
         if errors:
             raise ConfigError(f"{len(errors)} names in the scenario are not on the BaseLinker account",
                               errors=errors)
+
+    def status_list(self) -> list[tuple[int, str]]:
+        """Optional: the account's live order statuses as (id, name) (the panel's status pickers)."""
+        return [(s.id, s.name) for s in self.lookups.statuses()]
+
+    def series_list(self) -> list[tuple[int, str, str]]:
+        """Optional: the account's document series as (id, name, type) (the panel's series pickers)."""
+        return [(s.id, s.name, s.type) for s in self.lookups.series()]

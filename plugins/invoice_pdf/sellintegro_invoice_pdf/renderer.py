@@ -26,7 +26,7 @@ from .context import RECEIPT_KINDS, build_context
 from .ksef import KsefMark, decide
 from .labels import labels_for
 from .qr import SLOT_KOD1, SLOT_KOD2
-from .validate import check_pdf, vat_warnings
+from .validate import check_document, check_printed, vat_warnings
 
 log = logging.getLogger("sellintegro.invoice_pdf")
 
@@ -87,6 +87,7 @@ class HtmlPdfRenderer:
         tset = self._template_set(template)
         mark = self.ksef_mark(document, ksef_label)
         html = self._render_html(document, tset, mark, qr_slots=self._qr_slots)
+        check_document(document)                       # the validator's data checks: no PDF for a bad document
         slots = {slot: url for slot, url in ((SLOT_KOD1, mark.url), (SLOT_KOD2, mark.kod2_url))
                  if url and f'id="{slot}"' in html}
         try:
@@ -106,11 +107,19 @@ class HtmlPdfRenderer:
         if len(pdf) > MAX_PDF_BYTES:
             raise DocumentError(f"{document.number}: the PDF has {len(pdf) / 1048576:.1f} MB, more than the 2 MB "
                                 "marketplaces accept; use smaller images in the template", code="pdf_too_large")
-        check_pdf(document, pdf, mark, slots)          # the pre-upload validator: raises DocumentError
+        check_printed(document, pdf, mark, slots)      # the validator's checks on the PDF: raises DocumentError
         for warning in vat_warnings(document):
             log.warning("%s", warning)
             document.extra.setdefault("warnings", []).append(warning)
         return pdf
+
+    def plan_check(self, document: SalesDocument, template: str = "pl", *,
+                   ksef_label: Literal["number", "offline"] | None = None) -> None:
+        """What :meth:`render` would refuse, without making the PDF (for ``plan``): the template, the KSeF data
+        and the validator's checks on the document's data, raising the same ``DocumentError`` as the run."""
+        tset = self._template_set(template)
+        self._render_html(document, tset, self.ksef_mark(document, ksef_label), qr_slots=self._qr_slots)
+        check_document(document)
 
     def render_html(self, document: SalesDocument, template: str = "pl", *,
                     ksef_label: Literal["number", "offline"] | None = None) -> str:

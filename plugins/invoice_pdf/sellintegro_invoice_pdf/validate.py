@@ -1,16 +1,23 @@
 """The pre-upload validator: every PDF is checked before it leaves, and a document that fails is not uploaded.
 
-:func:`check_pdf` reads the finished PDF back (pypdf) and checks, in this order:
+Two halves. :func:`check_document` checks the document's data (no PDF needed, so ``plan`` runs it too and
+predicts the run's refusals word for word), in this order:
 
 * ``lines tie`` — each line: quantity × unit price = net (to the grosz, or gross-based to the grosz per unit),
-  net + VAT = gross;
+  net + VAT = gross (a correction's negative quantities come with negative values);
 * ``VAT table matches the lines`` — per rate, net = the lines' net; VAT = the lines' VAT, net × rate or the
   gross-based VAT; gross = net + VAT;
-* ``header matches the VAT table`` — total net, VAT and gross = the VAT table's sums;
+* ``header matches the VAT table`` — total net, VAT and gross = the VAT table's sums.
+
+:func:`check_printed` reads the finished PDF back and checks:
+
 * ``mandatory elements`` — the elements the law asks for on this kind of document are printed (the list per
   kind is in docs/templates.md, with the legal basis);
 * ``QR code`` — the KOD I link the QR code carries equals the link built from the document (seller NIP, issue
   date, hash), and the code drawn into the PDF is made from that link.
+
+The text is extracted with PDFium (pypdfium2), which decodes the 2-byte CID fonts WeasyPrint embeds when a
+fallback font (CJK, emoji) is needed; pypdf garbled Polish letters in such PDFs and refused correct invoices.
 
 A failure raises ``DocumentError(code="validation_failed")`` naming the check and the fix. :func:`vat_warnings`
 lists VAT table rows whose VAT matches neither net × rate nor the gross-based method (printed as stored,
@@ -20,8 +27,8 @@ since the issued document is what counts; the run report carries the warning).
 from __future__ import annotations
 
 import base64
-import io
 import re
+import threading
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
@@ -47,21 +54,26 @@ def _squash(text: str) -> str:
     return re.sub(r"[\s.\-\u2010-\u2013]+", "", text.replace("\u00a0", " ")).casefold()
 
 
-ASCII = re.compile(r"[^0-9a-z]+")
+# Characters the check does not insist on: outside Latin (Greek, CJK, emoji...) a font may lack the glyph and
+# print a box, which no extractor reads back. The Latin parts of such a value must still be printed, in order.
+LATIN_RUNS = re.compile(r"[\u0000-\u024f\u1e00-\u1eff]+")
+PDFIUM_LOCK = threading.Lock()       # PDFium is not thread-safe
 
 
-def _ascii(text: str) -> str:
-    """Only ASCII digits and letters. pypdf misreads some fonts WeasyPrint embeds (2-byte CID subsets, made
-    when a fallback font for CJK or emoji is needed): Polish letters come out garbled and other scripts may
-    not come out at all, so the second comparison is on what survives in both texts."""
-    return ASCII.sub("", text.casefold())
-
-
-def _found(value: str, squashed: str, ascii_text: str) -> bool:
-    if _squash(value) in squashed:
+def _found(value: str, squashed: str) -> bool:
+    wanted = _squash(value)
+    if wanted in squashed:
         return True
-    projected = _ascii(value)
-    return not projected or projected in ascii_text
+    runs = LATIN_RUNS.findall(wanted)
+    if "".join(runs) == wanted:          # all Latin: it must be printed as it is
+        return False
+    at = 0
+    for run in runs:                     # linear: no regex built from the data
+        at = squashed.find(run, at)
+        if at < 0:
+            return False
+        at += len(run)
+    return True
 
 
 def _money(value: Decimal) -> str:
@@ -207,19 +219,24 @@ def mandatory_elements(document: SalesDocument, mark: KsefMark) -> list[tuple[st
     return out
 
 
-def pdf_text_and_links(pdf: bytes) -> tuple[str, set[str]]:
-    """All text of the PDF and every link (URI) it holds."""
-    from pypdf import PdfReader
+def pdf_text(pdf: bytes) -> str:
+    """All text of the PDF, as PDFium reads it (CID fonts with their ToUnicode maps decoded faithfully)."""
+    import pypdfium2 as pdfium
 
-    reader = PdfReader(io.BytesIO(pdf))
-    texts, links = [], set()
-    for page in reader.pages:
-        texts.append((page.extract_text() or "").replace("\x00", ""))
-        for annot in page.get("/Annots") or []:
-            action = annot.get_object().get("/A")
-            if action is not None and action.get_object().get("/URI"):
-                links.add(str(action.get_object()["/URI"]))
-    return "\n".join(texts), links
+    with PDFIUM_LOCK:
+        document = pdfium.PdfDocument(pdf)
+        try:
+            texts = []
+            for page in document:
+                textpage = page.get_textpage()
+                try:
+                    texts.append(textpage.get_text_range())
+                finally:
+                    textpage.close()
+                    page.close()
+        finally:
+            document.close()
+    return "\n".join(texts).replace("\x00", "").replace("\ufffe", "").replace("\x02", "")
 
 
 def expected_kod1(document: SalesDocument, environment: str) -> str | None:
@@ -241,8 +258,7 @@ def expected_kod1(document: SalesDocument, environment: str) -> str | None:
 # ------------------------------------------------------------------ the check
 
 
-def check_pdf(document: SalesDocument, pdf: bytes, mark: KsefMark, qr_urls: dict[str, Any] | None = None) -> None:
-    """Run every check; raise ``DocumentError(code="validation_failed")`` naming the first failing check."""
+def _data_failures(document: SalesDocument) -> list[tuple[str, list[str], str]]:
     failures: list[tuple[str, list[str], str]] = []
     lines = _line_problems(document.lines)
     if lines:
@@ -255,10 +271,15 @@ def check_pdf(document: SalesDocument, pdf: bytes, mark: KsefMark, qr_urls: dict
     if header:
         failures.append(("header matches the VAT table", header, "recalculate the document in Subiekt; the "
                                                                  "totals must be the sums of the VAT table"))
-    text, _links = pdf_text_and_links(pdf)
-    squashed, ascii_text = _squash(text), _ascii(text)
+    return failures
+
+
+def _printed_failures(document: SalesDocument, pdf: bytes, mark: KsefMark,
+                      qr_urls: dict[str, Any] | None) -> list[tuple[str, list[str], str]]:
+    failures: list[tuple[str, list[str], str]] = []
+    squashed = _squash(pdf_text(pdf))
     missing = [f"{what} ({basis}): {value!r}" for what, basis, value in mandatory_elements(document, mark)
-               if not _found(value, squashed, ascii_text)]
+               if not _found(value, squashed)]
     if missing:
         failures.append(("mandatory elements", missing, "fill in the missing data in Subiekt, or restore the "
                                                         "element in your template (see docs/templates.md)"))
@@ -273,6 +294,10 @@ def check_pdf(document: SalesDocument, pdf: bytes, mark: KsefMark, qr_urls: dict
         if problems:
             failures.append(("QR code", problems, "check the KSeF hash, the seller NIP and the issue date in "
                                                   "Subiekt, and keep the KSeF block in your template"))
+    return failures
+
+
+def _raise_first(document: SalesDocument, failures: list[tuple[str, list[str], str]]) -> None:
     if failures:
         check, problems, fix = failures[0]
         more = f"; {len(problems) - MAX_PROBLEMS} more" if len(problems) > MAX_PROBLEMS else ""
@@ -280,3 +305,21 @@ def check_pdf(document: SalesDocument, pdf: bytes, mark: KsefMark, qr_urls: dict
         raise DocumentError(f"{document.number} was not uploaded: check {check!r} failed: "
                             f"{'; '.join(problems[:MAX_PROBLEMS])}{more}. Fix: {fix}{others}",
                             code="validation_failed")
+
+
+def check_document(document: SalesDocument) -> None:
+    """The checks on the document's data (lines, VAT table, header); no PDF needed, so ``plan`` runs them too.
+    Raises ``DocumentError(code="validation_failed")`` naming the first failing check."""
+    _raise_first(document, _data_failures(document))
+
+
+def check_printed(document: SalesDocument, pdf: bytes, mark: KsefMark,
+                  qr_urls: dict[str, Any] | None = None) -> None:
+    """The checks on the finished PDF (mandatory elements printed, QR code); raises like :func:`check_document`."""
+    _raise_first(document, _printed_failures(document, pdf, mark, qr_urls))
+
+
+def check_pdf(document: SalesDocument, pdf: bytes, mark: KsefMark, qr_urls: dict[str, Any] | None = None) -> None:
+    """Every check, data first; raise ``DocumentError(code="validation_failed")`` naming the first failing one."""
+    check_document(document)
+    check_printed(document, pdf, mark, qr_urls)

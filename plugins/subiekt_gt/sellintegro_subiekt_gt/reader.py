@@ -128,6 +128,12 @@ class SubiektSource(DocumentMapper):
             return None
         return next(iter(self._build([rows[-1]])))
 
+    def match_preview(self, match: dict[str, Any], sample: int = 20) -> list[dict[str, str]]:
+        """Optional: how the newest ``sample`` FS/PA would match with ``match`` (the panel's Test pattern)."""
+        from .match_preview import match_preview
+
+        return match_preview(self, match, sample)
+
     def check(self) -> list[CheckItem]:
         """Lines for `sellintegro check`: reachable, schema, documents in the last 14 days, matchable."""
         items: list[CheckItem] = []
