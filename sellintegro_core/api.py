@@ -23,6 +23,7 @@ from .errors import (
     SellintegroError,
     SourceConnectionError,
 )
+from .exemption import apply_exemption_basis
 from .ledger import SqliteLedger, open_ledger
 from .output import outcome_table_rows
 from .plugins import PluginHost, get_host
@@ -81,6 +82,7 @@ def render_document_pdf(scenario: Scenario, ref: str, *, host: PluginHost | None
     if renderer is None:
         raise ConfigError("no renderer is installed to make the PDF (install sellintegro-invoice-pdf)")
     try:
+        document = apply_exemption_basis(document, scenario.exemption_basis)
         pdf = renderer.render(document, _template_for(scenario.section("rule"), document))
     finally:
         close_quietly(renderer)

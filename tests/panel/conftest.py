@@ -111,7 +111,7 @@ def shop_factory(tmp_path: Path, panel_demo: Demo, slow_pdf_site: Path) -> Itera
         contexts.append(cm)
         data = scenario_data(server.url, name="shop")
         if renderer:
-            data["renderer"] = {"plugin": renderer}
+            data.setdefault("renderer", {})["plugin"] = renderer   # keeps [renderer] exemption_basis
         scenario = folder / "shop.toml"
         scenario.write_text(HEADER + dump_toml(data), encoding="utf-8")
         preset_setup(folder / "state" / "ledger.db", "shop", NOW - timedelta(days=7))
