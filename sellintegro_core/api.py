@@ -27,6 +27,7 @@ from .exemption import apply_exemption_basis
 from .ledger import SqliteLedger, open_ledger
 from .output import outcome_table_rows
 from .plugins import PluginHost, get_host
+from .scale import enqueue_run, is_distributed
 from .schedule import ScenarioLock, lock_path, next_run
 
 __all__ = [
@@ -35,11 +36,19 @@ __all__ = [
     "SourceConnectionError", "SqliteLedger", "StopFlag", "build_component", "close_quietly", "component_checks",
     "env_secret_names", "get_host", "load_scenario", "lock_path", "next_run", "now", "open_ledger",
     "outcome_table_rows", "read_toml", "render_document_pdf", "run_checks", "run_scenario", "scenario_lock",
+    "enqueue_run", "is_distributed",
 ]
 
 
-def scenario_lock(scenario: Scenario) -> ScenarioLock:
-    """The lock a run of ``scenario`` holds (the same file for `run`, `schedule` and the panel)."""
+def scenario_lock(scenario: Scenario) -> Any:
+    """The lock a run of ``scenario`` holds (the same file for `run`, `schedule` and the panel; with a
+    PostgreSQL state, the scenario's lock in PostgreSQL that `run` and every worker take). When
+    :func:`is_distributed` is true for the state URL, *Run now* should call :func:`enqueue_run` instead of
+    running in-process."""
+    if is_distributed(scenario.model.state.url):
+        from .scale.locks import PgScenarioLock
+
+        return PgScenarioLock(scenario.model.state.url, scenario.name)
     return ScenarioLock(lock_path(scenario.model.state.url, scenario.base_dir, scenario.name))
 
 

@@ -106,8 +106,10 @@ def test_run_with_postgresql_state_holds_the_shared_lock(shop: Any, tmp_path: Pa
     data = shop["scenario"].read_text(encoding="utf-8").replace('url = "sqlite:///state/x.db"', f'url = "{url}"')
     scenario = shop["folder"] / "pg.toml"
     scenario.write_text(data, encoding="utf-8")
-    lock = PgScenarioLock(url, "cmd-shop")
-    assert lock.acquire()
+    from sellintegro_core.api import load_scenario, scenario_lock
+
+    lock = scenario_lock(load_scenario(scenario, validate_components=False))   # the panel's path to it
+    assert isinstance(lock, PgScenarioLock) and lock.acquire()
     try:
         busy = cli(shop, "run", str(scenario))
     finally:
