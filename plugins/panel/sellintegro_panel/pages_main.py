@@ -10,7 +10,7 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, RedirectResponse, Response
 from starlette.routing import Route
 
-from sellintegro_core.api import ConfigError, outcome_table_rows
+from sellintegro_core.api import ConfigError, SellintegroError, enqueue_run, is_distributed, outcome_table_rows
 
 from .app import render
 from .runs import AlreadyRunning
@@ -51,6 +51,8 @@ async def start(request: Request) -> Response:
     except ConfigError as exc:
         return render(request, "message.html", {"title": "Scenario invalid", "message": str(exc),
                                                 "errors": exc.errors, "key": key}, status=400)
+    if not plan_only and is_distributed(scenario.model.state.url):
+        return await _enqueue(request, key, scenario)
     try:
         run = panel.runs.start(key, scenario, plan_only=plan_only)
     except AlreadyRunning:
@@ -61,6 +63,22 @@ async def start(request: Request) -> Response:
                        "or another tab); nothing was started. Its results appear here when it ends."},
             status=409)
     return RedirectResponse(f"/runs/{run.id}", status_code=303)
+
+
+async def _enqueue(request: Request, key: str, scenario: Any) -> Response:
+    """PostgreSQL state: Run now queues the run on the workers, the same path as `sellintegro enqueue`."""
+    try:
+        job = await run_in_threadpool(enqueue_run, scenario.model.state.url, scenario.name)
+    except SellintegroError as exc:
+        already = "already running" in exc.message
+        message = (f"Scenario {scenario.name} is already running (queued or running on a worker); nothing was "
+                   "started." if already else exc.message)
+        return render(request, "message.html", {"title": "Run now", "key": key, "errors": [], "message": message},
+                      status=409 if already else 400)
+    return render(request, "message.html", {
+        "title": "Run now", "key": key, "errors": [],
+        "message": f"Run of {scenario.name} queued for the workers (job {getattr(job, 'job_id', job)}); its "
+                   "results appear on the Scenarios page when it ends (`sellintegro status` shows it too)."})
 
 
 def _run_context(request: Request) -> dict[str, Any] | None:
