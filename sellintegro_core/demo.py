@@ -80,7 +80,42 @@ def _write_seed(folder: Path, db: Path) -> Path:
     return path
 
 
-class EmulatorProcess:
+class ServerProcess:
+    """A child process that prints the URL it serves on (found with ``url_re``); ``stop()`` ends it."""
+
+    url_re = URL_RE
+    what = "the BaseLinker emulator"
+    start_seconds = 30.0
+
+    def _start(self, argv: list[str], **popen: Any) -> None:
+        self.proc = subprocess.Popen(argv, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, **popen)
+        self.url = self._wait_for_url()
+
+    def _wait_for_url(self) -> str:
+        assert self.proc.stdout is not None
+        deadline = time.monotonic() + self.start_seconds
+        while time.monotonic() < deadline:
+            line = self.proc.stdout.readline()
+            if not line:
+                break
+            match = self.url_re.search(line)
+            if match:
+                return match.group(1)
+        self.stop()
+        err = self.proc.stderr.read() if self.proc.stderr else ""
+        raise SourceConnectionError(f"{self.what} did not start: {err.strip()}")
+
+    def stop(self) -> None:
+        if self.proc.poll() is None:
+            self.proc.terminate()
+            try:
+                self.proc.wait(timeout=15)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+                self.proc.wait(timeout=15)
+
+
+class EmulatorProcess(ServerProcess):
     """The emulator as a child process on a free loopback port."""
 
     def __init__(self, folder: Path, seed: Path) -> None:
@@ -92,31 +127,7 @@ class EmulatorProcess:
                 "--log", str(self.log), "--requests-per-minute", "1000"]
         if not self.state.exists():
             args += ["--seed", str(seed)]
-        self.proc = subprocess.Popen(_cli(*args), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.url = self._wait_for_url()
-
-    def _wait_for_url(self) -> str:
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + 30
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            match = URL_RE.search(line)
-            if match:
-                return match.group(1)
-        self.stop()
-        err = self.proc.stderr.read() if self.proc.stderr else ""
-        raise SourceConnectionError(f"the BaseLinker emulator did not start: {err.strip()}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=15)
+        self._start(_cli(*args))
 
 
 def scenario_text(url: str, *, name: str = "demo", dsn: str = "sqlite:///subiekt-demo.sqlite",

@@ -5,9 +5,7 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
 import sys
-import time
 from collections.abc import Callable, Iterator
 from datetime import timedelta
 from pathlib import Path
@@ -15,6 +13,7 @@ from typing import Any
 
 import pytest
 
+from sellintegro_core.demo import ServerProcess
 from tests.reliability.stack import (
     NOW,
     TOKEN,
@@ -47,35 +46,15 @@ def slow_pdf_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return write_dist(tmp_path_factory.mktemp("site"), "panel_slow_pdf", source)
 
 
-class PanelProcess:
+class PanelProcess(ServerProcess):
     """``sellintegro panel ARGS`` as a user starts it; ``url`` is what it printed."""
 
+    url_re = URL_RE
+    what = "the panel"
+    start_seconds = 60.0
+
     def __init__(self, args: list[str], env: dict[str, str], cwd: Path) -> None:
-        self.proc = subprocess.Popen([sys.executable, "-m", "sellintegro_core.cli", "panel", *args], cwd=cwd,
-                                     env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
-        self.url = self._wait_for_url()
-
-    def _wait_for_url(self) -> str:
-        assert self.proc.stdout is not None
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            line = self.proc.stdout.readline()
-            if not line:
-                break
-            match = URL_RE.search(line)
-            if match:
-                return match.group(1)
-        self.stop()
-        raise AssertionError(f"the panel did not start: {self.proc.stderr.read() if self.proc.stderr else ''}")
-
-    def stop(self) -> None:
-        if self.proc.poll() is None:
-            self.proc.terminate()
-            try:
-                self.proc.wait(timeout=15)
-            except subprocess.TimeoutExpired:
-                self.proc.kill()
-                self.proc.wait(timeout=15)
+        self._start([sys.executable, "-m", "sellintegro_core.cli", "panel", *args], cwd=cwd, env=env)
 
 
 class Shop:
