@@ -9,9 +9,19 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from .budget import budget_key
 from .check import run_checks
 from .clock import now
-from .components import CheckItem, Limits, close_quietly, component_checks
+from .components import (
+    ApplyContext,
+    CheckItem,
+    ComponentContext,
+    Limits,
+    OrderQuery,
+    StepLog,
+    close_quietly,
+    component_checks,
+)
 from .config import COMPONENT_SECTIONS, Scenario, load_scenario, read_toml
 from .engine import RunReport, StopFlag, build_component, run_scenario
 from .errors import (
@@ -25,6 +35,7 @@ from .errors import (
 )
 from .exemption import apply_exemption_basis
 from .ledger import SqliteLedger, open_ledger
+from .models import ActionResult, AttachDocument, Order, SetField, SetStatus, Skip
 from .output import outcome_table_rows
 from .plugins import PluginHost, get_host
 from .scale import enqueue_run, is_distributed
@@ -37,6 +48,8 @@ __all__ = [
     "env_secret_names", "get_host", "load_scenario", "lock_path", "next_run", "now", "open_ledger",
     "outcome_table_rows", "read_toml", "render_document_pdf", "run_checks", "run_scenario", "scenario_lock",
     "enqueue_run", "is_distributed",
+    "ActionResult", "ApplyContext", "AttachDocument", "ComponentContext", "Order", "OrderQuery", "SetField",
+    "SetStatus", "Skip", "StepLog", "budget_key",
 ]
 
 

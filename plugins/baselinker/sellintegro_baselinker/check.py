@@ -6,10 +6,11 @@ from typing import Any
 
 from sellintegro_core.components import CheckItem
 from sellintegro_core.errors import AuthError, ConfigError, RetriableError, SellintegroError, SourceConnectionError
-from sellintegro_core.models import AttachDocument
 
+from .attach import plan_check
 from .client import ApiRejected
 from .config import BaseLinkerConfig
+from .ksef import KsefGuard
 from .lookups import Lookups
 
 
@@ -18,6 +19,7 @@ class SinkChecks:
 
     config: BaseLinkerConfig
     lookups: Lookups
+    ksef: KsefGuard
 
     def check(self) -> list[CheckItem]:
         """``sellintegro check``: token valid, configured series and field exist."""
@@ -53,7 +55,7 @@ class SinkChecks:
                 items.append(CheckItem(f"{kind} series", ok, detail))
             except ConfigError as exc:
                 items.append(CheckItem(f"{kind} series", False, str(exc)))
-        items.extend(self.ksef_check_items({kind: self._checked_series(kind) for kind in ("invoice", "correction")}))
+        items.extend(self.ksef.check_items({kind: self._checked_series(kind) for kind in ("invoice", "correction")}))
         if self.config.ksef_number_field is not None:
             try:
                 kind, field_id = self.lookups.order_field(self.config.ksef_number_field, "sink.ksef_number_field")
@@ -70,9 +72,6 @@ class SinkChecks:
             return None if value is None else self.lookups.series_id(value, kind, f"{kind}_series")
         except ConfigError:
             return None
-
-    def ksef_check_items(self, series: dict[str, Any]) -> list[CheckItem]:  # pragma: no cover - see ksef.py
-        raise NotImplementedError
 
     def check_statuses(self, names: list[str]) -> list[CheckItem]:
         """One line per status the rule names (resolved like the run does)."""
@@ -91,14 +90,7 @@ class SinkChecks:
     def plan_check(self, action: Any) -> None:
         """``plan``: the checks an attach makes before any call (number length, order id), so a plan shows the
         document errors the run would record. Raises :class:`DocumentError`."""
-        from .attach import INVOICE_NUMBER_MAX, AttachFlows
-        from .receipts import RECEIPT_NUMBER_MAX
-
-        if isinstance(action, AttachDocument):
-            receipt = action.target == "receipt"
-            AttachFlows._check_number(action, RECEIPT_NUMBER_MAX if receipt else INVOICE_NUMBER_MAX,
-                                      "receipt" if receipt else "invoice")
-            AttachFlows._order_id(action)
+        plan_check(action)
 
     def preflight(self, statuses: list[str]) -> None:
         """Before a run's first write: every status, series and extra-field name the scenario uses must exist.

@@ -8,64 +8,87 @@
    ``getInvoiceFile`` shows whose file it is. Any other scenario skips the correction, naming the holder.
 
 The placeholder is created with the claim as its issuer (``fv_person``), so every scenario sees whose it is.
+Everything else is the skeleton's (:mod:`.attach`); a correction that vanishes before its file arrives is an
+error that the next run mends by creating a new one.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from sellintegro_core.components import ApplyContext
-from sellintegro_core.errors import DocumentError, RetriableError
-from sellintegro_core.models import ActionResult, AttachDocument
+from sellintegro_core.api import ActionResult, DocumentError, RetriableError
 
 from .claims import issuer_tag, tag_of_issuer
 from .client import ApiRejected
-from .responses import ApiInvoice, as_int
+from .invoices import INVOICE_NUMBER_MAX
+from .responses import ApiInvoice
+from .strategy import Job, Strategy
 
-CORRECTION_NUMBER_MAX = 30
-INVOICE_STATE = "baselinker.invoice."
 
+class CorrectionStrategy(Strategy):
+    """A correction onto a correction placeholder of the order's original invoice."""
 
-class CorrectionFlow:
-    """The correction flow (a mixin of :class:`~sellintegro_baselinker.attach.AttachFlows`)."""
+    target = "correction"
+    what = "correction"
+    kind = "invoices"
+    id_field = "invoice_id"
+    number_field = "external_invoice_number"
+    number_max = INVOICE_NUMBER_MAX
+    number_label = "invoice"
+    create_method = "addInvoiceCorrection"
+    upload_method = "addOrderInvoiceFile"
 
-    state: Any
-    tag: str
-    client: Any
-    holdings: Any
+    def find(self, job: Job) -> int | ActionResult | None:
+        original, docs = self._original(job)
+        job.original_id = original.invoice_id
+        mine = [i for i in docs if i.is_correction and i.correcting_to_invoice_id == original.invoice_id]
+        for correction in mine:
+            if correction.external_invoice_number.strip() == job.number:
+                return self.adopt_or_skip(job, correction.invoice_id, tag_of_issuer(correction.issuer))
+        holds, owner = self._holds_order(job, original)
+        if not holds:
+            return self.claimed(job, owner, f"the corrected invoice {original.external_invoice_number} on order "
+                                f"{job.order_id} (and so its corrections) is held", final=True)
+        unfiled = [c for c in mine if not c.external_invoice_number.strip()
+                   and tag_of_issuer(c.issuer) in (self.run.tag, None)]
+        if unfiled:  # our own placeholder left by a crash / lost ledger, or one made by hand in BaseLinker
+            return self.reuse(job, min(unfiled, key=lambda c: c.invoice_id).invoice_id)
+        return None
 
-    def _attach_correction(self, action: AttachDocument, context: ApplyContext) -> ActionResult:
-        from .attach import _result
+    def create_params(self, job: Job, series_id: int | None) -> dict[str, Any]:
+        params: dict[str, Any] = {"original_invoice_id": job.original_id, "fv_person": issuer_tag(self.run.tag)}
+        if series_id is not None:
+            params["series_id"] = series_id
+        return params
 
-        steps = context.steps
-        number = self._check_number(action, CORRECTION_NUMBER_MAX, "invoice")  # type: ignore[attr-defined]
-        order_id = self._order_id(action)  # type: ignore[attr-defined]
-        filed = steps.get("file")
-        if filed:
-            return _result(action, "already_done", f"{number} is already on the order", **filed)
-        if steps.get("claimed"):
-            return _result(action, "skipped", steps.get("claimed")["message"], code="claimed_by_other", final=True)
-        data = self._render(context, number)  # type: ignore[attr-defined]
-        correction_id = self._placeholder(steps)  # type: ignore[attr-defined]
-        if correction_id is None:
-            found = self._ensure_correction(action, order_id, number, steps)
-            if isinstance(found, ActionResult):
-                return found
-            correction_id = found
-        if not self._upload_invoice(order_id, correction_id, number, data):  # type: ignore[attr-defined]
-            steps.record("placeholder", {"id": None, "lost": correction_id})
-            self.holdings.forget("invoices", order_id, correction_id)
-            raise DocumentError(f"{number}: the BaseLinker correction {correction_id} no longer exists; run again "
-                                "to create a new one", code="placeholder_lost")
-        steps.record("file", {"id": correction_id, "number": number})
-        self.holdings.note_invoice(order_id, correction_id, external_invoice_number=number)
-        return _result(action, "done", f"{number} attached to BaseLinker correction {correction_id}",
-                       id=correction_id, invoice_id=correction_id, number=number, target="correction")
+    def intent(self, job: Job, series_id: int | None) -> dict[str, Any]:
+        return {"original_invoice_id": job.original_id, "series_id": series_id}
 
-    def _original(self, action: AttachDocument, order_id: int, steps: Any) -> tuple[ApiInvoice, list[ApiInvoice]]:
+    def confirm_created(self, job: Job) -> dict[str, Any] | None:
+        found = [i.invoice_id for i in self.run.holdings.read_invoices(job.order_id) if i.is_correction
+                 and i.correcting_to_invoice_id == job.original_id and not i.external_invoice_number
+                 and tag_of_issuer(i.issuer) in (self.run.tag, None)]
+        return {"invoice_id": max(found)} if found else None
+
+    def refused(self, job: Job, exc: ApiRejected) -> int | ActionResult:
+        raise DocumentError(f"{job.number}: BaseLinker refused to issue the correction of invoice {job.original_id} "
+                            f"(order {job.order_id}): {exc.error_message}", code="baselinker_rejected") from None
+
+    def unnamed(self, job: Job) -> RetriableError:
+        return RetriableError(f"{job.number}: BaseLinker created the correction but did not say its id; run again")
+
+    def created_fields(self, job: Job) -> dict[str, Any]:
+        return {"type": "correcting", "correcting_to_invoice_id": job.original_id,
+                "issuer": issuer_tag(self.run.tag)}
+
+    def uploaded(self, doc_id: int) -> None:
+        self.run.uploaded(doc_id)
+
+    # ------------------------------------------------------------------ the original invoice and its holder
+    def _original(self, job: Job) -> tuple[ApiInvoice, list[ApiInvoice]]:
         """The corrected invoice on the order and the order's documents (read again once if not found)."""
-        corrected = (action.corrected_document_number or "").strip()
-        docs: list[ApiInvoice] = self._account_docs("invoices", order_id, steps)  # type: ignore[attr-defined]
+        corrected = (job.action.corrected_document_number or "").strip()
+        docs: list[ApiInvoice] = self.run.held("invoices", job)
         for attempt in range(2):
             normal = [i for i in docs if not i.is_correction]
             originals = [i for i in normal if corrected and i.external_invoice_number == corrected]
@@ -73,85 +96,24 @@ class CorrectionFlow:
                 originals = normal
             if originals:
                 return originals[0], docs
-            if attempt == 0 and not self.holdings.was_read("invoices", order_id):
-                docs = self.holdings.read_invoices(order_id)
+            if attempt == 0 and not self.run.holdings.was_read("invoices", job.order_id):
+                docs = self.run.holdings.read_invoices(job.order_id)
                 continue
             have = ", ".join(i.external_invoice_number or i.number for i in normal) or "none"
             raise DocumentError(
-                f"{action.document_number}: the corrected invoice {corrected or '(unknown)'} is not attached to "
-                f"order {order_id} in BaseLinker (invoices on the order: {have}); attach it first, then the "
+                f"{job.action.document_number}: the corrected invoice {corrected or '(unknown)'} is not attached to "
+                f"order {job.order_id} in BaseLinker (invoices on the order: {have}); attach it first, then the "
                 "correction", code="original_missing")
         raise AssertionError("unreachable")
 
-    def _holds_order(self, order_id: int, original: ApiInvoice) -> tuple[bool, str | None]:
+    def _holds_order(self, job: Job, original: ApiInvoice) -> tuple[bool, str | None]:
         """(may this scenario create corrections on the order, the claim on the original invoice's file)."""
-        hint = self.state.get_state(f"{INVOICE_STATE}{order_id}") if self.state is not None else None
-        if isinstance(hint, dict) and hint.get("invoice_id") == original.invoice_id and hint.get("owner") == self.tag:
-            return True, self.tag  # this scenario uploaded it (the ledger's hint saves the read)
-        owner = self._file_owner(original.invoice_id)  # type: ignore[attr-defined]
-        if owner is None or owner == self.tag:  # ours (ledger lost or replaced), or a file without a claim
-            self._remember_invoice(order_id, original.invoice_id,  # type: ignore[attr-defined]
-                                   original.external_invoice_number, self.tag)
+        tag = self.run.tag
+        hint = self.run.invoice_hint(job.order_id)
+        if isinstance(hint, dict) and hint.get("invoice_id") == original.invoice_id and hint.get("owner") == tag:
+            return True, tag  # this scenario uploaded it (the ledger's hint saves the read)
+        owner = self.run.file_owner(original.invoice_id)
+        if owner is None or owner == tag:  # ours (ledger lost or replaced), or a file without a claim
+            self.run.remember_invoice(job.order_id, original.invoice_id, original.external_invoice_number, tag)
             return True, owner
         return False, owner
-
-    def _ensure_correction(self, action: AttachDocument, order_id: int, number: str,
-                           steps: Any) -> int | ActionResult:
-        original, docs = self._original(action, order_id, steps)
-        original_id = original.invoice_id
-        mine = [i for i in docs if i.is_correction and i.correcting_to_invoice_id == original_id]
-        for correction in mine:
-            if correction.external_invoice_number.strip() == number:
-                owner = tag_of_issuer(correction.issuer)
-                if owner is not None and owner != self.tag:
-                    return self._claimed(action, steps, owner,  # type: ignore[attr-defined]
-                                         f"{number} is already on BaseLinker correction {correction.invoice_id}, "
-                                         "attached", final=True)
-                return self._done(action, steps, correction.invoice_id, number,  # type: ignore[attr-defined]
-                                  f"{number} is already on BaseLinker correction {correction.invoice_id} "
-                                  "(adopted from the account)")
-        holds, owner = self._holds_order(order_id, original)
-        if not holds:
-            return self._claimed(action, steps, owner,  # type: ignore[attr-defined]
-                                 f"the corrected invoice {original.external_invoice_number} on order {order_id} "
-                                 "(and so its corrections) is held", final=True)
-        unfiled = [c for c in mine if not c.external_invoice_number.strip()
-                   and tag_of_issuer(c.issuer) in (self.tag, None)]
-        if unfiled:  # our own placeholder left by a crash / lost ledger, or one made by hand in BaseLinker
-            reuse = min(unfiled, key=lambda c: c.invoice_id)
-            steps.record("placeholder", {"id": reuse.invoice_id, "invoice_id": reuse.invoice_id, "reused": True})
-            return reuse.invoice_id
-        return self._create_correction(action, order_id, original_id, number, steps)
-
-    def _create_correction(self, action: AttachDocument, order_id: int, original_id: int, number: str,
-                           steps: Any) -> int:
-        params: dict[str, Any] = {"original_invoice_id": original_id, "fv_person": issuer_tag(self.tag)}
-        series_id = self._series("correction")  # type: ignore[attr-defined]
-        if series_id is not None:
-            params["series_id"] = series_id
-        self._ksef_before_create(series_id)  # type: ignore[attr-defined]
-        steps.record("intent", {"original_invoice_id": original_id, "series_id": series_id})
-
-        def unfiled_correction() -> int | None:
-            found = [i.invoice_id for i in self.holdings.read_invoices(order_id) if i.is_correction
-                     and i.correcting_to_invoice_id == original_id and not i.external_invoice_number
-                     and tag_of_issuer(i.issuer) in (self.tag, None)]
-            return max(found) if found else None
-
-        def confirm() -> dict[str, Any] | None:
-            found = unfiled_correction()
-            return {"invoice_id": found} if found is not None else None
-
-        try:
-            body = self.client.call("addInvoiceCorrection", params, confirm=confirm)
-        except ApiRejected as exc:
-            raise DocumentError(f"{number}: BaseLinker refused to issue the correction of invoice {original_id} "
-                                f"(order {order_id}): {exc.error_message}", code="baselinker_rejected") from None
-        correction_id = as_int(body.get("invoice_id")) or unfiled_correction()
-        if correction_id is None:
-            raise RetriableError(f"{number}: BaseLinker created the correction but did not say its id; run again")
-        steps.record("placeholder", {"id": correction_id, "invoice_id": correction_id, "created": True})
-        self.holdings.note_invoice(order_id, correction_id, type="correcting", correcting_to_invoice_id=original_id,
-                                   issuer=issuer_tag(self.tag), series_id=series_id or 0)
-        self._ksef_after_create(correction_id, series_id)  # type: ignore[attr-defined]
-        return correction_id

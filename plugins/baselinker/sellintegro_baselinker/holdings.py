@@ -25,6 +25,7 @@ PAGE = 100
 MARGIN_SECONDS = 3600
 MAX_PAGES = 1000           # a bound on one batched read (100 000 documents)
 EXTEND_SECONDS = 7 * 86400  # an older order extends the batched read this far before its own date
+INDEX_MIN_ORDERS = 3        # fewer orders seen so far in a run: read the order itself, not the batched read
 
 
 class Holdings:
@@ -38,6 +39,36 @@ class Holdings:
         self._read: set[tuple[str, int]] = set()       # (kind, order_id) read on its own in this run
         self._first_id: dict[str, int] = {}            # lowest id the batched reads returned, per kind
         self.government: list[ApiInvoice] = []         # invoices the batched read showed with KSeF data
+        self.order_dates: dict[int, int] = {}          # order id -> date_add of the orders the run fetched
+
+    # ------------------------------------------------------------------ what an order holds
+    def saw_order(self, order_id: int, date_add: int) -> None:
+        """The run fetched this order (its date decides how far back the batched reads go)."""
+        self.order_dates[order_id] = date_add
+
+    def held(self, kind: str, order_id: int, *, fresh: bool = False) -> list[Any]:
+        """What the account holds for the order (``kind`` "invoices" or "receipts"): from the run's batched read
+        when it covers the order, else read for this order (``fresh``, the first orders of a run, an old one)."""
+        date = self.order_dates.get(order_id)
+        fresh = fresh or date is None
+        if not fresh and self.was_read(kind, order_id):  # read, or created, in this very run
+            return self.known(kind, order_id)
+        if not fresh and len(self.order_dates) >= INDEX_MIN_ORDERS:
+            if kind not in self.loaded_from:
+                self.load(kind, min(self.order_dates.values()))
+            elif not self.covers(kind, date or 0):  # an older order: read the stretch before, once
+                self.load(kind, min(date or 0, min(self.order_dates.values())) - EXTEND_SECONDS)
+            if self.covers(kind, date or 0):
+                return self.known(kind, order_id)
+        return self.read(kind, order_id)
+
+    def known(self, kind: str, order_id: int) -> list[Any]:
+        """The order's invoices and corrections (``kind`` "invoices") or receipts as this run knows them."""
+        return self.invoices(order_id) if kind == "invoices" else self.receipts(order_id)
+
+    def read(self, kind: str, order_id: int) -> list[Any]:
+        """A fresh read of the order's invoices and corrections (``kind`` "invoices") or receipts."""
+        return self.read_invoices(order_id) if kind == "invoices" else self.read_receipts(order_id)
 
     # ------------------------------------------------------------------ batched reads
     def covers(self, kind: str, order_date: int) -> bool:
@@ -129,6 +160,13 @@ class Holdings:
         if current is None:
             current = ApiReceipt(receipt_id=receipt_id, order_id=order_id)
         self._receipts[order_id][receipt_id] = current.model_copy(update=fields)
+
+    def note(self, kind: str, order_id: int, doc_id: int, **fields: Any) -> None:
+        """Record an invoice/correction (``kind`` "invoices") or receipt this run created or uploaded to."""
+        if kind == "invoices":
+            self.note_invoice(order_id, doc_id, **fields)
+        else:
+            self.note_receipt(order_id, doc_id, **fields)
 
     def forget(self, kind: str, order_id: int, doc_id: int) -> None:
         """The document vanished from BaseLinker."""

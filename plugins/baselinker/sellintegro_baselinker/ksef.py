@@ -53,22 +53,25 @@ def ksef_error(lookups: Lookups, invoice: ApiInvoice) -> KsefSeriesError:
 
 
 class KsefGuard:
-    """Verification of the first placeholder per series and run (a mixin of the sink)."""
+    """Verification of the first placeholder per series and run (composed into the sink; the attach asks it
+    before and after each placeholder it creates, ``sellintegro check`` for its warning)."""
 
-    client: BaseLinkerClient
-    lookups: Lookups
-    _ksef_verified: set[int | None]
-    _ksef_blocked: dict[int | None, KsefSeriesError]
+    def __init__(self, client: BaseLinkerClient, lookups: Lookups) -> None:
+        self.client = client
+        self.lookups = lookups
+        self._verified: set[int | None] = set()
+        self._blocked: dict[int | None, KsefSeriesError] = {}
 
-    def _ksef_before_create(self, series_id: int | None) -> None:
-        if series_id in self._ksef_blocked:
-            raise self._ksef_blocked[series_id]
+    def before_create(self, series_id: int | None) -> None:
+        """Raise the series' error when an earlier placeholder of this run showed it is sent to KSeF."""
+        if series_id in self._blocked:
+            raise self._blocked[series_id]
 
-    def _ksef_after_create(self, invoice_id: int, series_id: int | None) -> None:
+    def after_create(self, invoice_id: int, series_id: int | None) -> None:
         """Read a placeholder we just created with government data (once per configured series and run)."""
-        if series_id in self._ksef_verified:
+        if series_id in self._verified:
             return
-        self._ksef_verified.add(series_id)
+        self._verified.add(series_id)
         try:
             found = parse_invoices(self.client.call("getInvoices", {"invoice_id": invoice_id,
                                                                     "get_government_data": True}))
@@ -79,10 +82,10 @@ class KsefGuard:
                 continue
             if has_government_data(invoice):
                 error = ksef_error(self.lookups, invoice)
-                self._ksef_blocked[series_id] = error
+                self._blocked[series_id] = error
                 raise error
 
-    def ksef_check_items(self, series: dict[str, Any]) -> list[CheckItem]:
+    def check_items(self, series: dict[str, Any]) -> list[CheckItem]:
         """``sellintegro check``: warn when a configured placeholder series holds invoices with KSeF data."""
         items = []
         for kind, series_id in series.items():
