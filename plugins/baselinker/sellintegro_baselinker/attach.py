@@ -64,7 +64,7 @@ def plan_check(action: Any) -> None:
     """The checks an attach makes before any call (number length, order id); raises :class:`DocumentError`."""
     if isinstance(action, AttachDocument):
         strategy = STRATEGIES.get(action.target, InvoiceStrategy)
-        check_number(action, strategy.number_max, strategy.number_label)
+        check_number(action, strategy.api.number_max, strategy.api.number_label)
         order_id_of(action)
 
 
@@ -78,36 +78,37 @@ class Attacher:
     def attach(self, action: AttachDocument, context: ApplyContext) -> ActionResult:
         """Put the document's file and number on the order's BaseLinker document, once."""
         strategy = self.strategies.get(action.target, self.strategies["invoice"])
-        number = check_number(action, strategy.number_max, strategy.number_label)
+        number = check_number(action, strategy.api.number_max, strategy.api.number_label)
         job = Job(action, context, number, order_id_of(action))
         steps = context.steps
         filed = steps.get("file")
         if filed:
             message = strategy.finish(job)  # a crash may have come between the file and what follows it
             return job.result("already_done", message or f"{number} is already on the order", **filed)
-        if steps.get("claimed"):
-            return job.result("skipped", steps.get("claimed")["message"], code="claimed_by_other", final=True)
+        claimed = steps.get("claimed")
+        if claimed:
+            return job.result("skipped", claimed["message"], code="claimed_by_other", final=True)
         data = self._render(context, number)
         for _ in range(strategy.rounds):
-            doc_id = self._placeholder(job)
-            if doc_id is None:
+            found: int | ActionResult | None = self._placeholder(job)
+            if found is None:
                 found = strategy.find(job)
-                if found is None:
-                    found = self._create(strategy, job)
-                if isinstance(found, ActionResult):
-                    return found
-                doc_id = found
+            if found is None:
+                found = self._create(strategy, job)
+            if isinstance(found, ActionResult):
+                return found
+            doc_id = found
             if self._upload(strategy, job, doc_id, data):
                 break
             steps.record("placeholder", {"id": None, "lost": doc_id})
-            self.run.holdings.forget(strategy.kind, job.order_id, doc_id)
+            self.run.holdings.forget(strategy.api.kind, job.order_id, doc_id)
         else:
             raise strategy.lost(job, doc_id)
         steps.record("file", {"id": doc_id, "number": number})
         strategy.filed(job, doc_id)
         message = strategy.finish(job)
         return job.result("done", message or f"{number} attached to BaseLinker {strategy.what} {doc_id}",
-                          **{"id": doc_id, strategy.id_field: doc_id}, number=number, target=strategy.target)
+                          **{"id": doc_id, strategy.api.id_field: doc_id}, number=number, target=strategy.target)
 
     # ------------------------------------------------------------------ the steps every type shares
     def _render(self, context: ApplyContext, number: str) -> str:
@@ -132,39 +133,40 @@ class Attacher:
         if strategy.ksef_series:
             self.run.ksef.before_create(series_id)
         job.steps.record("intent", strategy.intent(job, series_id))
+        id_field = strategy.api.id_field
         try:
             body = self.run.client.call(strategy.create_method, strategy.create_params(job, series_id),
                                         confirm=lambda: strategy.confirm_created(job))
         except ApiRejected as exc:
             return strategy.refused(job, exc)
-        created = as_int(body.get(strategy.id_field))
+        created = as_int(body.get(id_field))
         if not created:  # SUCCESS without the id: find the document it created
-            created = int((strategy.confirm_created(job) or {}).get(strategy.id_field) or 0)
+            created = int((strategy.confirm_created(job) or {}).get(id_field) or 0)
             if not created:
                 raise strategy.unnamed(job)
-        job.steps.record("placeholder", {"id": created, strategy.id_field: created, "created": True})
+        job.steps.record("placeholder", {"id": created, id_field: created, "created": True})
         strategy.created(job, created, series_id)
         return created
 
     def _upload(self, strategy: Strategy, job: Job, doc_id: int, data: str) -> bool:
         """Put the file and number on the document; False when it no longer exists (and may vanish)."""
-        holdings, number = self.run.holdings, job.number
+        holdings, number, api = self.run.holdings, job.number, strategy.api
 
         def filed_here() -> dict[str, Any] | None:
-            same = [d for d in holdings.read(strategy.kind, job.order_id)
+            same = [d for d in holdings.read(api.kind, job.order_id)
                     if strategy.doc_id(d) == doc_id and strategy.external(d) == number]
             return {} if same else None
 
         try:
-            self.run.client.call(strategy.upload_method, {strategy.id_field: doc_id, "file": data,
-                                                          strategy.number_field: number}, confirm=filed_here)
+            self.run.client.call(api.upload_method, {api.id_field: doc_id, "file": data, api.number_field: number},
+                                 confirm=filed_here)
         except ApiRejected as exc:
-            mine = [d for d in holdings.read(strategy.kind, job.order_id) if strategy.doc_id(d) == doc_id]
+            mine = [d for d in holdings.read(api.kind, job.order_id) if strategy.doc_id(d) == doc_id]
             if not mine and strategy.may_vanish:
                 return False
             if mine and strategy.external(mine[0]) == number:
                 return True  # an earlier attempt did it
-            raise DocumentError(f"{number}: BaseLinker refused the file for {strategy.number_label} {doc_id}: "
+            raise DocumentError(f"{number}: BaseLinker refused the file for {api.number_label} {doc_id}: "
                                 f"{exc.error_message}", code="baselinker_rejected") from None
         strategy.uploaded(doc_id)
         return True

@@ -20,9 +20,8 @@ from sellintegro_core.api import ActionResult, DocumentError, RetriableError
 
 from .claims import issuer_tag, tag_of_issuer
 from .client import ApiRejected
-from .invoices import INVOICE_NUMBER_MAX
 from .responses import ApiInvoice
-from .strategy import Job, Strategy
+from .strategy import INVOICES, Job, Strategy
 
 
 class CorrectionStrategy(Strategy):
@@ -30,13 +29,8 @@ class CorrectionStrategy(Strategy):
 
     target = "correction"
     what = "correction"
-    kind = "invoices"
-    id_field = "invoice_id"
-    number_field = "external_invoice_number"
-    number_max = INVOICE_NUMBER_MAX
-    number_label = "invoice"
+    api = INVOICES            # a correction is an invoice to BaseLinker: its id, number and file upload
     create_method = "addInvoiceCorrection"
-    upload_method = "addOrderInvoiceFile"
 
     def find(self, job: Job) -> int | ActionResult | None:
         original, docs = self._original(job)

@@ -16,9 +16,7 @@ from sellintegro_core.api import DocumentError
 from .client import ApiRejected
 from .order_writes import KSEF_FIELD_ALIAS
 from .placeholders import OnePerOrder
-from .strategy import Job
-
-INVOICE_NUMBER_MAX = 30       # addOrderInvoiceFile external_invoice_number varchar(30) (§6.13)
+from .strategy import INVOICES, Job
 
 
 class InvoiceStrategy(OnePerOrder):
@@ -26,13 +24,8 @@ class InvoiceStrategy(OnePerOrder):
 
     target = "invoice"
     what = "invoice"
-    kind = "invoices"
-    id_field = "invoice_id"
-    number_field = "external_invoice_number"
-    number_max = INVOICE_NUMBER_MAX
-    number_label = "invoice"
+    api = INVOICES
     create_method = "addInvoice"
-    upload_method = "addOrderInvoiceFile"
     rounds = 2                # a second round only when the recorded placeholder vanished from BaseLinker
 
     def keep(self, doc: Any) -> bool:

@@ -36,18 +36,18 @@ class OnePerOrder(Strategy):
 
     def current(self, order_id: int) -> list[Any]:
         """A fresh read of the order's documents of this type."""
-        return [d for d in self.run.holdings.read(self.kind, order_id) if self.keep(d)]
+        return [d for d in self.run.holdings.read(self.api.kind, order_id) if self.keep(d)]
 
     # ------------------------------------------------------------------ the strategy
     def find(self, job: Job) -> int | ActionResult | None:
         job.resumed = job.steps.get("intent") is not None
-        docs = [d for d in self.run.held(self.kind, job) if self.keep(d)]
+        docs = [d for d in self.run.held(self.api.kind, job) if self.keep(d)]
         job.looked = {self.doc_id(d) for d in docs}
         return self.existing(job, docs, job.resumed)
 
     def confirm_created(self, job: Job) -> dict[str, Any] | None:
         unfiled = [d for d in self.current(job.order_id) if not self.external(d)]
-        return {self.id_field: min(self.doc_id(d) for d in unfiled)} if unfiled else None
+        return {self.api.id_field: min(self.doc_id(d) for d in unfiled)} if unfiled else None
 
     def refused(self, job: Job, exc: ApiRejected) -> int | ActionResult:
         docs = self.current(job.order_id)
@@ -63,7 +63,7 @@ class OnePerOrder(Strategy):
         decision = decide_existing(docs, job.number, order_id=job.order_id, what=self.what)
         if decision is None:
             return None
-        if decision.outcome == "reuse" and not self.run.holdings.was_read(self.kind, job.order_id):
+        if decision.outcome == "reuse" and not self.run.holdings.was_read(self.api.kind, job.order_id):
             # seen in the run's batched read: look again right before reusing (another scenario may be
             # uploading to it this very moment)
             docs = self.current(job.order_id)

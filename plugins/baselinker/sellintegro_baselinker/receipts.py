@@ -11,9 +11,7 @@ from __future__ import annotations
 from typing import Any
 
 from .placeholders import OnePerOrder
-from .strategy import Job
-
-RECEIPT_NUMBER_MAX = 20       # addOrderReceiptFile external_receipt_number varchar(20) (§6.17)
+from .strategy import RECEIPTS, Job
 
 
 class ReceiptStrategy(OnePerOrder):
@@ -21,13 +19,8 @@ class ReceiptStrategy(OnePerOrder):
 
     target = "receipt"
     what = "receipt"
-    kind = "receipts"
-    id_field = "receipt_id"
-    number_field = "external_receipt_number"
-    number_max = RECEIPT_NUMBER_MAX
-    number_label = "receipt"
+    api = RECEIPTS
     create_method = "addReceipt"
-    upload_method = "addOrderReceiptFile"
     ksef_series = False
     may_vanish = False        # a refused upload is an error, whether or not the receipt is still there
 

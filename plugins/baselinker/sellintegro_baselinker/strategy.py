@@ -34,6 +34,26 @@ from .order_writes import OrderWrites
 from .results import result
 
 INVOICE_STATE = "baselinker.invoice."   # ledger state: which invoice holds an order's file, and whose it is
+INVOICE_NUMBER_MAX = 30       # addOrderInvoiceFile external_invoice_number varchar(30) (§6.13)
+RECEIPT_NUMBER_MAX = 20       # addOrderReceiptFile external_receipt_number varchar(20) (§6.17)
+
+
+@dataclass(frozen=True)
+class DocumentApi:
+    """How BaseLinker names one kind of document: its id, its external number and the upload of its file."""
+
+    kind: str             # Holdings kind: "invoices" (invoices and corrections) or "receipts"
+    id_field: str         # its id in answers, parameters and steps
+    number_field: str     # the external number, as the upload's parameter and in answers
+    upload_method: str
+    number_max: int       # the upload's limit on the external number
+    number_label: str     # "invoice" / "receipt": the external number's kind in messages
+
+
+INVOICES = DocumentApi("invoices", "invoice_id", "external_invoice_number", "addOrderInvoiceFile",
+                       INVOICE_NUMBER_MAX, "invoice")
+RECEIPTS = DocumentApi("receipts", "receipt_id", "external_receipt_number", "addOrderReceiptFile",
+                       RECEIPT_NUMBER_MAX, "receipt")
 
 
 @dataclass
@@ -122,18 +142,13 @@ class AttachRun:
 class Strategy:
     """One document type's part of the attach. The skeleton asks, in this order: :meth:`find` (what the order
     holds), then to create (:meth:`create_params`, :meth:`confirm_created`, :meth:`refused`, :meth:`created`),
-    to upload (:attr:`upload_method` with :attr:`id_field` and :attr:`number_field`), :meth:`filed` and
+    to upload (:attr:`api`), :meth:`filed` and
     :meth:`finish`."""
 
     target: ClassVar[str]            # AttachDocument.target
     what: ClassVar[str]              # the document in messages
-    kind: ClassVar[str]              # Holdings kind: "invoices" or "receipts"
-    id_field: ClassVar[str]          # its id in answers, parameters and steps
-    number_field: ClassVar[str]      # the external number, as the upload's parameter and in answers
-    number_max: ClassVar[int]        # the upload's limit on the external number
-    number_label: ClassVar[str]      # "invoice" / "receipt": the external number's kind in messages
+    api: ClassVar[DocumentApi]       # INVOICES (invoices, corrections) or RECEIPTS
     create_method: ClassVar[str]
-    upload_method: ClassVar[str]
     ksef_series: ClassVar[bool] = True   # its series may be one Base sends to KSeF (:mod:`.ksef`)
     may_vanish: ClassVar[bool] = True    # a refused upload onto a document that is gone: create another
     rounds: ClassVar[int] = 1            # documents to try before a vanishing one is an error
@@ -172,7 +187,8 @@ class Strategy:
 
     def created(self, job: Job, doc_id: int, series_id: int | None) -> None:
         """After the create: the run knows the placeholder, and the first one per series is checked for KSeF."""
-        self.run.holdings.note(self.kind, job.order_id, doc_id, series_id=series_id or 0, **self.created_fields(job))
+        fields = {"series_id": series_id or 0, **self.created_fields(job)}
+        self.run.holdings.note(self.api.kind, job.order_id, doc_id, **fields)
         if self.ksef_series:
             self.run.ksef.after_create(doc_id, series_id)
 
@@ -181,7 +197,7 @@ class Strategy:
 
     def filed(self, job: Job, doc_id: int) -> None:
         """After the "file" step: the run knows the document carries the number."""
-        self.run.holdings.note(self.kind, job.order_id, doc_id, **{self.number_field: job.number})
+        self.run.holdings.note(self.api.kind, job.order_id, doc_id, **{self.api.number_field: job.number})
 
     def finish(self, job: Job) -> str:
         """After the file (now or in an earlier attempt): a message when something after it failed."""
@@ -197,14 +213,14 @@ class Strategy:
 
     # ------------------------------------------------------------------ shared by the strategies
     def doc_id(self, doc: Any) -> int:
-        return int(getattr(doc, self.id_field))
+        return int(getattr(doc, self.api.id_field))
 
     def external(self, doc: Any) -> str:
-        return str(getattr(doc, self.number_field))
+        return str(getattr(doc, self.api.number_field))
 
     def reuse(self, job: Job, doc_id: int) -> int:
         """Upload onto a document the order holds without a file."""
-        job.steps.record("placeholder", {"id": doc_id, self.id_field: doc_id, "reused": True})
+        job.steps.record("placeholder", {"id": doc_id, self.api.id_field: doc_id, "reused": True})
         return doc_id
 
     def adopt_or_skip(self, job: Job, doc_id: int, owner: str | None) -> ActionResult:
