@@ -237,14 +237,20 @@ def test_correction_on_the_original_invoice(emulator):
     assert sink.method_calls["addInvoiceCorrection"] == 1
 
 
+def invoice_attached(server, number: str) -> tuple[int, MemoryState, object]:
+    """An order with the invoice ``number`` attached by a sink over a ledger state (order id, state, sink)."""
+    (order_id,) = new_orders(server)
+    state = MemoryState()
+    sink = make_sink(server.url, state=state)
+    fetched(sink, [order_id])
+    assert sink.apply(attach(order_id, number), ctx()).ok
+    return order_id, state, sink
+
+
 @pytest.mark.parametrize("crash_on", ["intent", "placeholder", "file"])
 def test_no_duplicate_correction_after_a_crash(emulator, crash_on):
     emu = emulator.emulator
-    (order_id,) = new_orders(emulator)
-    state = MemoryState()
-    first = make_sink(emulator.url, state=state)
-    fetched(first, [order_id])
-    assert first.apply(attach(order_id, "FS 21/2026"), ctx()).ok
+    order_id, state, first = invoice_attached(emulator, "FS 21/2026")
     correction = attach(order_id, "KFS 4/2026", target="correction", corrected_document_number="FS 21/2026")
     steps = MemoryStepLog()
     with pytest.raises(Crash):
@@ -297,6 +303,25 @@ def test_recorded_placeholder_deleted_in_baselinker_gets_a_new_invoice(emulator)
     assert result.outcome == "done", result.message
     (invoice,) = emu.invoices(order_id)
     assert invoice["external_invoice_number"] == "FS 40/2026" and steps.get("file")["id"] == invoice["invoice_id"]
+
+
+def test_recorded_correction_deleted_in_baselinker_is_an_error_then_a_new_correction(emulator):
+    """Unlike an invoice, a vanished correction placeholder is not replaced in the same attempt (BaseLinker
+    would accept a second correction): the attempt fails with a clear message, the next one creates it."""
+    emu = emulator.emulator
+    order_id, state, sink = invoice_attached(emulator, "FS 42/2026")
+    correction = attach(order_id, "KFS 6/2026", target="correction", corrected_document_number="FS 42/2026")
+    steps = MemoryStepLog()
+    steps.record("intent", {"series_id": None})
+    steps.record("placeholder", {"id": 987655, "invoice_id": 987655})     # e.g. deleted in the panel
+    with pytest.raises(DocumentError) as info:
+        sink.apply(correction, ctx(steps))
+    assert info.value.code == "placeholder_lost" and "987655" in info.value.message
+    assert [i for i in emu.invoices(order_id) if i["type"] == "correcting"] == []
+    result = make_sink(emulator.url, state=state).apply(correction, ctx(steps))
+    assert result.outcome == "done", result.message
+    (made,) = [i for i in emu.invoices(order_id) if i["type"] == "correcting"]
+    assert made["external_invoice_number"] == "KFS 6/2026" and steps.get("file")["id"] == made["invoice_id"]
 
 
 def test_ksef_field_written_on_rerun_when_a_crash_came_after_the_file(emulator):

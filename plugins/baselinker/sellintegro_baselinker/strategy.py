@@ -76,21 +76,20 @@ class Job:
         return result(self.action, outcome, message, **data)
 
 
+@dataclass
 class AttachRun:
     """What the attaches of one run share (one per sink; ``tag`` is this scenario's claim, :mod:`.claims`)."""
 
-    def __init__(self, config: BaseLinkerConfig, client: BaseLinkerClient, lookups: Lookups, holdings: Holdings,
-                 ksef: KsefGuard, writes: OrderWrites, state: Any, tag: str) -> None:
-        self.config = config
-        self.client = client
-        self.lookups = lookups
-        self.holdings = holdings
-        self.ksef = ksef
-        self.writes = writes
-        self.state = state
-        self.tag = tag
-        self._series_ids: dict[str, int | None] = {}
-        self._owners: dict[int, str | None] = {}
+    config: BaseLinkerConfig
+    client: BaseLinkerClient
+    lookups: Lookups
+    holdings: Holdings
+    ksef: KsefGuard
+    writes: OrderWrites
+    state: Any
+    tag: str
+    _series_ids: dict[str, int | None] = field(default_factory=dict, init=False)
+    _owners: dict[int, str | None] = field(default_factory=dict, init=False)   # invoice id -> claim on its file
 
     def held(self, kind: str, job: Job) -> list[Any]:
         """What the account holds for the job's order (``kind`` "invoices" or "receipts"); a resumed attach
@@ -142,16 +141,15 @@ class AttachRun:
 class Strategy:
     """One document type's part of the attach. The skeleton asks, in this order: :meth:`find` (what the order
     holds), then to create (:meth:`create_params`, :meth:`confirm_created`, :meth:`refused`, :meth:`created`),
-    to upload (:attr:`api`), :meth:`filed` and
-    :meth:`finish`."""
+    to upload (:attr:`api`, :meth:`uploaded`), :meth:`filed` and :meth:`finish`."""
 
     target: ClassVar[str]            # AttachDocument.target
     what: ClassVar[str]              # the document in messages
     api: ClassVar[DocumentApi]       # INVOICES (invoices, corrections) or RECEIPTS
     create_method: ClassVar[str]
     ksef_series: ClassVar[bool] = True   # its series may be one Base sends to KSeF (:mod:`.ksef`)
-    may_vanish: ClassVar[bool] = True    # a refused upload onto a document that is gone: create another
-    rounds: ClassVar[int] = 1            # documents to try before a vanishing one is an error
+    may_vanish: ClassVar[bool] = True    # a refused upload onto a document that is gone marks it lost ...
+    rounds: ClassVar[int] = 1            # ... and another is created: this many in one attempt, then an error
 
     def __init__(self, run: AttachRun) -> None:
         self.run = run
