@@ -2,8 +2,9 @@
 
 What differs from invoices (:mod:`.invoices`): the order's receipts come from the run's batched ``getReceipts``
 read or ``getReceipt {order_id}`` (:mod:`.holdings`); the receipt series may be left to BaseLinker's default
-and is never one Base sends to KSeF; the API cannot download a receipt's file, so no claim is read from it;
-the receipt number is limited to 20 characters.
+and is not checked for Base's own KSeF sending (:mod:`.ksef` watches invoice and correction series); the API
+cannot download a receipt's file, so no claim is read from it; a refused upload is an error even when the
+receipt is gone (no second receipt in the same attempt); the receipt number is limited to 20 characters.
 """
 
 from __future__ import annotations
