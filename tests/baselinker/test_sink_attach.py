@@ -305,6 +305,25 @@ def test_recorded_placeholder_deleted_in_baselinker_gets_a_new_invoice(emulator)
     assert invoice["external_invoice_number"] == "FS 40/2026" and steps.get("file")["id"] == invoice["invoice_id"]
 
 
+def test_recorded_receipt_deleted_in_baselinker_gets_a_new_receipt(emulator):
+    """A receipt the ledger's steps name but the user deleted in BaseLinker must not block the document for
+    ever (every later run refused the upload): like an invoice, it is marked lost and one new receipt is made."""
+    emu = emulator.emulator
+    (order_id,) = new_orders(emulator)
+    steps = MemoryStepLog()
+    steps.record("intent", {"series_id": 1})
+    steps.record("placeholder", {"id": 987656, "receipt_id": 987656})     # e.g. deleted in the panel
+    sink = make_sink(emulator.url, receipt_series="Paragony")
+    fetched(sink, [order_id])
+    result = sink.apply(attach(order_id, "PA 41/2026", target="receipt"), ctx(steps))
+    assert result.outcome == "done", result.message
+    (receipt,) = emu.receipts(order_id)
+    assert receipt["external_receipt_number"] == "PA 41/2026" and steps.get("file")["id"] == receipt["receipt_id"]
+    assert make_sink(emulator.url).apply(attach(order_id, "PA 41/2026", target="receipt"), ctx(steps)).outcome \
+        == "already_done"
+    assert len(emu.receipts(order_id)) == 1
+
+
 def test_recorded_correction_deleted_in_baselinker_is_an_error_then_a_new_correction(emulator):
     """Unlike an invoice, a vanished correction placeholder is not replaced in the same attempt (BaseLinker
     would accept a second correction): the attempt fails with a clear message, the next one creates it."""

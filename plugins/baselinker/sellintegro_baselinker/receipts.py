@@ -3,8 +3,8 @@
 What differs from invoices (:mod:`.invoices`): the order's receipts come from the run's batched ``getReceipts``
 read or ``getReceipt {order_id}`` (:mod:`.holdings`); the receipt series may be left to BaseLinker's default
 and is not checked for Base's own KSeF sending (:mod:`.ksef` watches invoice and correction series); the API
-cannot download a receipt's file, so no claim is read from it; a refused upload is an error even when the
-receipt is gone (no second receipt in the same attempt); the receipt number is limited to 20 characters.
+cannot download a receipt's file, so no claim is read from it; a receipt deleted in BaseLinker after the
+ledger recorded it is marked lost and replaced (as an invoice is); the receipt number is limited to 20 characters.
 """
 
 from __future__ import annotations
@@ -23,7 +23,7 @@ class ReceiptStrategy(OnePerOrder):
     api = RECEIPTS
     create_method = "addReceipt"
     ksef_series = False
-    may_vanish = False        # a refused upload is an error, whether or not the receipt is still there
+    rounds = 2                # a receipt deleted in BaseLinker is marked lost and replaced, as an invoice is
 
     def create_params(self, job: Job, series_id: int | None) -> dict[str, Any]:
         params: dict[str, Any] = {"order_id": job.order_id}
