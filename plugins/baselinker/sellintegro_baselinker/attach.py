@@ -12,9 +12,7 @@ import base64
 import time
 from typing import Any
 
-from sellintegro_core.components import ApplyContext
-from sellintegro_core.errors import ConfigError, DocumentError, RetriableError
-from sellintegro_core.models import ActionResult, AttachDocument
+from sellintegro_core.api import ActionResult, ApplyContext, AttachDocument, ConfigError, DocumentError, RetriableError
 
 from .claims import describe, tag_of_file, tag_pdf
 from .client import ApiRejected, BaseLinkerClient

@@ -31,15 +31,16 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from sellintegro_core.errors import (
+from sellintegro_core.api import (
     AuthError,
     ConfigError,
     RateLimitBlocked,
     RetriableError,
     SellintegroError,
     SourceConnectionError,
+    redact,
+    remember_secret,
 )
-from sellintegro_core.secrets import redact, remember_secret
 
 from .limiter import CallLimiter, parse_block_until
 from .transport import DEFAULT_MAX_ANSWER_BYTES, Transport, TransportFailure

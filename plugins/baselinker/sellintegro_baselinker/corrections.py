@@ -14,9 +14,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sellintegro_core.components import ApplyContext
-from sellintegro_core.errors import DocumentError, RetriableError
-from sellintegro_core.models import ActionResult, AttachDocument
+from sellintegro_core.api import ActionResult, ApplyContext, AttachDocument, DocumentError, RetriableError
 
 from .claims import issuer_tag, tag_of_issuer
 from .client import ApiRejected

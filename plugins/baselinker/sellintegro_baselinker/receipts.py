@@ -9,9 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sellintegro_core.components import ApplyContext
-from sellintegro_core.errors import DocumentError
-from sellintegro_core.models import ActionResult, AttachDocument
+from sellintegro_core.api import ActionResult, ApplyContext, AttachDocument, DocumentError
 
 from .client import ApiRejected
 

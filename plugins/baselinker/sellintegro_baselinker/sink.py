@@ -23,10 +23,20 @@ from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
-from sellintegro_core.budget import budget_key
-from sellintegro_core.components import ApplyContext, ComponentContext, OrderQuery
-from sellintegro_core.errors import ConfigError, DocumentError
-from sellintegro_core.models import ActionResult, AttachDocument, Order, SetField, SetStatus, Skip
+from sellintegro_core.api import (
+    ActionResult,
+    ApplyContext,
+    AttachDocument,
+    ComponentContext,
+    ConfigError,
+    DocumentError,
+    Order,
+    OrderQuery,
+    SetField,
+    SetStatus,
+    Skip,
+    budget_key,
+)
 
 from .attach import AttachFlows, _result
 from .check import SinkChecks
