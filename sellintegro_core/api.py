@@ -107,6 +107,7 @@ if TYPE_CHECKING:
         OrderKey,
         Weekday,
     )
+    from .window import recent_window
 
 # name -> the core module that defines it (imported on first use, see __getattr__)
 _LAZY: dict[str, str] = {
@@ -142,6 +143,7 @@ _LAZY: dict[str, str] = {
     **dict.fromkeys(("EnvSecret", "MaybeEnvSecret", "redact", "remember_secret"), "secrets"),
     "StopFlag": "stopping",
     "plain": "terminal",
+    "recent_window": "window",
     **dict.fromkeys(("BEFORE_SETUP_DAYS", "DAYS_BACK", "DOCUMENT_KINDS", "SCHEDULE_HOURS", "WEEKDAYS", "DocumentKind",
                      "ORDER_KEYS", "OrderKey", "Weekday"), "vocabulary"),
 }
@@ -163,7 +165,7 @@ __all__ = [
     "lock_path", "next_run", "EnvSecret", "MaybeEnvSecret", "redact", "remember_secret", "StopFlag", "plain",
     "env_secret_names", "render_document_pdf", "scenario_lock", "default_template", "safe_filename",
     "budget_key", "check_timezone", "BEFORE_SETUP_DAYS", "DAYS_BACK", "SCHEDULE_HOURS", "WEEKDAYS", "Weekday",
-    "ORDER_KEYS", "SQLITE_URL_PREFIX", "sqlite_path",
+    "ORDER_KEYS", "SQLITE_URL_PREFIX", "sqlite_path", "recent_window",
 ]
 
 

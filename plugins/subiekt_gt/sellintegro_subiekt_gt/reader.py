@@ -152,10 +152,9 @@ class SubiektSource(DocumentMapper):
         assert self.schema is not None
         items.append(CheckItem("Subiekt GT reachable", True, f"{db.target} ({db.dbms or db.kind})"))
         items.append(CheckItem("Subiekt GT schema", True, self.schema.version))
-        from sellintegro_core.api import now as clock_now
+        from sellintegro_core.api import now, recent_window
 
-        now = clock_now(str(self.tz))
-        window = Window(start=now - timedelta(days=14), end=now, timezone=str(self.tz))
+        window = recent_window(now(str(self.tz)), timezone=str(self.tz))
         try:
             counts = self.count(window)
             total = matched = 0
