@@ -68,7 +68,7 @@ def parse_hours(value: str) -> tuple[int, int]:
     """``"1:00-23:00"`` -> (60, 1380) minutes after midnight; must lie within 1:00-23:00."""
     match = HOURS_RE.match(value)
     if not match:
-        raise ValueError(f'{value!r} is not a range like "1:00-23:00"')
+        raise ValueError(f'{value!r} is not a range like "{SCHEDULE_HOURS}"')
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if m1 > 59 or m2 > 59 or h1 > 23 or h2 > 23:
         raise ValueError(f"{value!r} has an invalid time")
@@ -76,7 +76,7 @@ def parse_hours(value: str) -> tuple[int, int]:
     if start >= end:
         raise ValueError(f"{value!r}: the start must be before the end")
     if start < SCHEDULE_EARLIEST or end > SCHEDULE_LATEST:
-        raise ValueError(f"{value!r} must lie within 1:00-23:00")
+        raise ValueError(f"{value!r} must lie within {SCHEDULE_HOURS}")
     return start, end
 
 
