@@ -205,6 +205,22 @@ class SinkConformance(_Conformance):
         assert second.ok, second.message
         assert self.effects(again, action) == 1
 
+    def sample_batch(self) -> list[Action]:
+        """Status or field changes for ``apply_batch`` (optional: without them the batch check is skipped)."""
+        return []
+
+    def test_apply_batch_twice_has_effect_once(self, host: PluginHost, tmp_path: Path) -> None:
+        sink = self.build(host, tmp_path)
+        batch = self.sample_batch()
+        if not callable(getattr(sink, "apply_batch", None)) or not batch:
+            pytest.skip("the sink has no apply_batch (optional), or sample_batch() gives no actions")
+        steps = [MemoryStepLog() for _ in batch]
+        first = sink.apply_batch(batch, [ApplyContext(steps=s) for s in steps])
+        assert [r.ok for r in first] == [True] * len(batch), [r.message for r in first]
+        again = self.build(host, tmp_path).apply_batch(batch, [ApplyContext(steps=s) for s in steps])
+        assert [r.ok for r in again] == [True] * len(batch), [r.message for r in again]
+        assert [self.effects(sink, action) for action in batch] == [1] * len(batch)
+
     def test_fetch_unknown_order_yields_nothing(self, host: PluginHost, tmp_path: Path) -> None:
         sink = self.build(host, tmp_path)
         assert list(sink.fetch_orders(OrderQuery(refs=["999999999"]))) == []
