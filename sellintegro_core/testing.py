@@ -8,7 +8,8 @@
             return {"path": str(make_sample(tmp_path))}
 
 Every class checks that the component is registered through the plugin host (entry point), is built through
-the core's one building path (:func:`sellintegro_core.api.build`) and that its config rejects unknown keys.
+the core's one building path (:func:`sellintegro_core.api.build`) into an object with the methods of its
+kind's protocol (``Source``, ``Sink``, ``Rule``, ``Renderer``) and that its config rejects unknown keys.
 Then, per kind:
 
 - source: reads only documents inside the window, nothing for a future window, unique ids; ``find`` (when
@@ -76,6 +77,13 @@ class _Conformance:
     def test_registered_through_entry_point(self, host: PluginHost) -> None:
         assert self.component in host.components(self.kind), (
             f"{self.kind} {self.component!r} is not registered by any installed plugin")
+
+    def test_implements_the_protocol_of_its_kind(self, host: PluginHost, tmp_path: Path) -> None:
+        from .components import Renderer, Rule, Sink, Source
+
+        protocol = {"source": Source, "sink": Sink, "rule": Rule, "renderer": Renderer}[self.kind]
+        component = self.build(host, tmp_path)
+        assert isinstance(component, protocol), f"{type(component).__name__} lacks a method of {protocol.__name__}"
 
     def test_config_rejects_unknown_keys(self, host: PluginHost, tmp_path: Path) -> None:
         spec = host.component(self.kind, self.component)
