@@ -1,4 +1,7 @@
-"""sellintegro core: the plugin host (hookspecs, plugin manager, models, config, ledger, engine, CLI)."""
+"""sellintegro core: the plugin host (hookspecs, plugin manager, models, config, ledger, engine, CLI).
+
+Plugins and front ends import only :mod:`sellintegro_core.api`, the core's public API (``hookimpl`` included).
+"""
 
 import pluggy
 

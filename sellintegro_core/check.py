@@ -11,11 +11,12 @@ from .components import CheckItem, close_quietly, component_checks
 from .config import Scenario, load_scenario
 from .errors import ConfigError, SellintegroError
 from .ledger_file import check_ledger_file
+from .paths import sqlite_path
 from .schedule import next_run
 
 
 def _build(scenario: Scenario, kind: str, host: Any, items: list[CheckItem], label: str) -> Any:
-    from .engine import build_component
+    from .building import build_component
 
     try:
         component = build_component(scenario, kind, host=host, plan_only=True)
@@ -34,11 +35,9 @@ def _safe_checks(component: Any, label: str, items: list[CheckItem]) -> None:
 
 def _ledger_item(scenario: Scenario) -> CheckItem:
     url = scenario.model.state.url
-    if not url.startswith("sqlite:///"):
+    path = sqlite_path(url, scenario.base_dir)
+    if path is None:
         return CheckItem("ledger writable", False, f"unsupported state.url {url!r}")
-    path = Path(url[len("sqlite:///"):]).expanduser()
-    if not path.is_absolute():
-        path = scenario.base_dir / path
     if path.exists():
         try:
             check_ledger_file(path)

@@ -9,6 +9,17 @@ from zoneinfo import ZoneInfo
 DEFAULT_TZ = "Europe/Warsaw"
 
 
+def check_timezone(value: str) -> str:
+    """``value`` when it names a time zone; else ``ValueError`` saying so (a pydantic field validator)."""
+    from zoneinfo import ZoneInfoNotFoundError
+
+    try:
+        ZoneInfo(value)
+    except (ZoneInfoNotFoundError, ValueError):
+        raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Warsaw)") from None
+    return value
+
+
 def now(tz: str = DEFAULT_TZ) -> datetime:
     """Aware current time in ``tz``; ``SELLINTEGRO_NOW`` overrides (naive values are taken in ``tz``)."""
     zone = ZoneInfo(tz)

@@ -11,6 +11,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
 
+from .vocabulary import BEFORE_SETUP_DAYS, DAYS_BACK
+
 if TYPE_CHECKING:  # keep `sellintegro --help` fast: pydantic models are imported only when used
     from pydantic import BaseModel
 
@@ -50,7 +52,6 @@ class ComponentContext:
     plan_only: bool = False               # True in `plan`: components must not write anywhere
     stop: Any = None                      # the run's StopFlag: wait with ``stop.wait(s)``, never a bare sleep
     budgets: Any = None                   # shared per-token call budgets (sellintegro_core.budget.Budgets)
-    options: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass
@@ -215,8 +216,8 @@ class CommandSpec:
 class Limits:
     """Window caps. The core enforces them; plugins raise them in ``sellintegro_limits``."""
 
-    days_back: int = 14
-    before_setup_days: int = 7
+    days_back: int = DAYS_BACK
+    before_setup_days: int = BEFORE_SETUP_DAYS
     raised_by: dict[str, str] = field(default_factory=dict)
 
     def raise_to(self, *, plugin: str, days_back: int | None = None,

@@ -9,21 +9,28 @@ from __future__ import annotations
 
 import re
 import tomllib
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
-from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from .clock import check_timezone
 from .components import Limits
 from .errors import ConfigError
+from .vocabulary import (
+    BEFORE_SETUP_DAYS,
+    DAYS_BACK,
+    SCHEDULE_EARLIEST,
+    SCHEDULE_HOURS,
+    SCHEDULE_LATEST,
+    WEEKDAYS,
+    Weekday,
+)
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
-SCHEDULE_EARLIEST = 60        # 1:00
-SCHEDULE_LATEST = 23 * 60     # 23:00
 CORE_SECTIONS = ("name", "timezone", "window", "schedule", "state")
 COMPONENT_SECTIONS = ("source", "sink", "rule", "renderer")
 DEFAULT_RENDERER = "html_pdf"
@@ -35,16 +42,16 @@ class _Strict(BaseModel):
 
 
 class WindowConfig(_Strict):
-    days_back: int = Field(14, ge=1, description="orders placed at most N days ago (BaseLinker date_add)")
+    days_back: int = Field(DAYS_BACK, ge=1, description="orders placed at most N days ago (BaseLinker date_add)")
     before_setup: Literal["skip", "include"] = "skip"
-    before_setup_days: int = Field(7, ge=1)
+    before_setup_days: int = Field(BEFORE_SETUP_DAYS, ge=1)
 
 
 class ScheduleConfig(_Strict):
     mode: Literal["auto", "manual"] = "auto"
     every_minutes: int = Field(30, ge=5, le=1440)
-    hours: str = "1:00-23:00"
-    weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
+    hours: str = SCHEDULE_HOURS
+    weekdays: list[Weekday] = Field(
         default_factory=lambda: list(WEEKDAYS), min_length=1)
 
     @field_validator("hours")
@@ -61,7 +68,7 @@ def parse_hours(value: str) -> tuple[int, int]:
     """``"1:00-23:00"`` -> (60, 1380) minutes after midnight; must lie within 1:00-23:00."""
     match = HOURS_RE.match(value)
     if not match:
-        raise ValueError(f'{value!r} is not a range like "1:00-23:00"')
+        raise ValueError(f'{value!r} is not a range like "{SCHEDULE_HOURS}"')
     h1, m1, h2, m2 = (int(g) for g in match.groups())
     if m1 > 59 or m2 > 59 or h1 > 23 or h2 > 23:
         raise ValueError(f"{value!r} has an invalid time")
@@ -69,7 +76,7 @@ def parse_hours(value: str) -> tuple[int, int]:
     if start >= end:
         raise ValueError(f"{value!r}: the start must be before the end")
     if start < SCHEDULE_EARLIEST or end > SCHEDULE_LATEST:
-        raise ValueError(f"{value!r} must lie within 1:00-23:00")
+        raise ValueError(f"{value!r} must lie within {SCHEDULE_HOURS}")
     return start, end
 
 
@@ -132,11 +139,7 @@ class ScenarioModel(_Strict):
     @field_validator("timezone")
     @classmethod
     def _tz(cls, value: str) -> str:
-        try:
-            ZoneInfo(value)
-        except (ZoneInfoNotFoundError, ValueError) as exc:
-            raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Warsaw)") from exc
-        return value
+        return check_timezone(value)
 
 
 @dataclass
@@ -162,9 +165,7 @@ class Scenario:
 
     def section(self, kind: str) -> dict[str, Any]:
         """The component section without the core's keys (``plugin``; ``exemption_basis`` of [renderer])."""
-        sec = self.raw.get(kind) or {}
-        core = RENDERER_CORE_KEYS if kind == "renderer" else ("plugin",)
-        return {k: v for k, v in sec.items() if k not in core}
+        return component_section(self.raw.get(kind) or {}, kind)
 
     @property
     def exemption_basis(self) -> str | None:
@@ -176,6 +177,22 @@ class Scenario:
         if sec is None:
             return DEFAULT_RENDERER if kind == "renderer" else None
         return sec.plugin
+
+
+def component_section(section: dict[str, Any], kind: str) -> dict[str, Any]:
+    """A component section without the core's keys (``plugin``; ``exemption_basis`` of [renderer])."""
+    core = RENDERER_CORE_KEYS if kind == "renderer" else ("plugin",)
+    return {k: v for k, v in section.items() if k not in core}
+
+
+def component_plugin(raw: dict[str, Any], kind: str) -> str | None:
+    """The plugin a raw scenario names for ``kind``: None when the section is missing or its ``plugin`` is not a
+    string (the core's model reports that); a [renderer] without ``plugin`` uses the default renderer."""
+    section = raw.get(kind)
+    if not isinstance(section, dict):
+        return None
+    name = section.get("plugin", DEFAULT_RENDERER if kind == "renderer" else None)
+    return name if isinstance(name, str) else None
 
 
 def format_validation_error(exc: ValidationError, prefix: str = "", *,
@@ -241,9 +258,13 @@ def check_limits(model: ScenarioModel, limits: Limits) -> list[tuple[str, str]]:
     return errors
 
 
-def load_scenario(path: str | Path, *, host: Any = None, validate_components: bool = True) -> Scenario:
-    """Read and validate a scenario file. Raises ``ConfigError`` with every problem found."""
-    from .hints import did_you_mean
+def load_scenario(path: str | Path, *, host: Any = None, validate_components: bool = True,
+                  components: Iterable[str] | None = None) -> Scenario:
+    """Read and validate a scenario file. Raises ``ConfigError`` with every problem found.
+
+    The component sections named in ``components`` (default: all of them, or none with
+    ``validate_components=False``) are validated by their plugins' models too."""
+    from .building import validate_sections
     from .plugins import get_host
     from .secrets import remember_env_secrets
 
@@ -259,30 +280,10 @@ def load_scenario(path: str | Path, *, host: Any = None, validate_components: bo
         errors.extend(format_validation_error(exc, model=ScenarioModel))
     if model is not None:
         errors.extend(check_limits(model, host.limits()))
-    configs: dict[str, Any] = {}
-    if validate_components:
-        for kind in COMPONENT_SECTIONS:
-            section = raw.get(kind)
-            if section is None and kind == "renderer":
-                continue
-            if kind == "renderer" and isinstance(section, dict) and "plugin" not in section:
-                section = {**section, "plugin": DEFAULT_RENDERER}
-            if not isinstance(section, dict) or not isinstance(section.get("plugin"), str):
-                continue  # already reported by the core model
-            name = section["plugin"]
-            table = host.components(kind)
-            if name not in table:
-                known = ", ".join(sorted(table)) or "none installed"
-                errors.append((f"{kind}.plugin", f"no {kind} named {name!r} is installed"
-                                                 f"{did_you_mean(name, table)} (installed: {known})"))
-                continue
-            spec = table[name][0]
-            try:
-                core = RENDERER_CORE_KEYS if kind == "renderer" else ("plugin",)
-                configs[kind] = spec.config_model.model_validate(
-                    {k: v for k, v in section.items() if k not in core})
-            except ValidationError as exc:
-                errors.extend(format_validation_error(exc, prefix=kind, model=spec.config_model))
+    if components is None:
+        components = COMPONENT_SECTIONS if validate_components else ()
+    configs, component_errors = validate_sections(raw, components, host)
+    errors.extend(component_errors)
     if errors or model is None:
         raise ConfigError(f"{path}: invalid scenario", errors=errors)
     return Scenario(model=model, path=path, raw=raw, configs=configs)

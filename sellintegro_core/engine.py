@@ -15,8 +15,8 @@ from typing import Any
 
 from . import clock
 from .applying import BATCH_SIZE, Applier
-from .budget import open_budgets
-from .components import ComponentContext, RuleContext, close_quietly
+from .building import build_component
+from .components import RuleContext, close_quietly
 from .config import Scenario
 from .errors import (
     EXIT_DEFERRED,
@@ -27,7 +27,7 @@ from .errors import (
     RetriableError,
     Stopped,
 )
-from .ledger import Ledger, ScenarioState, open_ledger
+from .ledger import Ledger, open_ledger
 from .models import AttachDocument, Order, SalesDocument, SetField, SetStatus, Skip
 from .plugins import PluginHost, get_host
 from .report import Row, RunReport
@@ -40,25 +40,6 @@ MAX_DECISION_ROUNDS = 4
 
 __all__ = ["BATCH_SIZE", "Engine", "ProgressHook", "Row", "RunReport", "StopFlag", "build_component",
            "run_scenario"]
-
-
-def build_component(scenario: Scenario, kind: str, *, host: PluginHost | None = None,
-                    ledger: Ledger | None = None, plan_only: bool = False, stop: StopFlag | None = None) -> Any:
-    """Build the component a scenario names for ``kind`` (source, sink, rule, renderer)."""
-    host = host or get_host()
-    name = scenario.plugin_name(kind)
-    if name is None:
-        return None
-    spec = host.component(kind, name)
-    config = scenario.configs.get(kind)
-    if config is None:
-        config = spec.config_model.model_validate(scenario.section(kind))
-        scenario.configs[kind] = config
-    context = ComponentContext(
-        scenario=scenario.name, base_dir=scenario.base_dir, timezone=scenario.timezone,
-        state=ScenarioState(ledger, scenario.name) if ledger is not None else None, plan_only=plan_only,
-        stop=stop, budgets=open_budgets(ledger) if ledger is not None and not plan_only else None)
-    return spec.factory(config, context)
 
 
 class Engine:

@@ -76,10 +76,6 @@ class SourceConnectionError(SellintegroError):
     exit_code = EXIT_CONNECTION
 
 
-# Alias with the name the architecture doc uses; does not shadow the builtin inside this package's API.
-ConnectionFailed = SourceConnectionError
-
-
 class AuthError(SourceConnectionError):
     """Credentials were rejected (bad or empty token, login failed)."""
 

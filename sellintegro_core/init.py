@@ -25,10 +25,10 @@ from .answers import (
     weekdays,
 )
 from .errors import ConfigError
+from .vocabulary import DOCUMENT_KINDS as DOCUMENT_TYPES
+from .vocabulary import ORDER_KEYS
 
-DOCUMENT_TYPES = ("FS", "PA", "KFS", "ZW", "FSd")
 MATCH_FIELDS = ("numer_oryginalny", "podtytul", "tytul", "uwagi")
-ORDER_KEYS = ("order_id", "shop_order_id", "external_order_id")
 
 
 def add_init_arguments(p: argparse.ArgumentParser) -> None:

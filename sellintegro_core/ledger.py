@@ -18,7 +18,7 @@ from typing import Any, Protocol
 from .errors import ConfigError
 from .ledger_file import check_ledger_file, create_ledger_file
 from .models import OrderFacts
-from .paths import sqlite_uri
+from .paths import sqlite_path, sqlite_uri
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scenarios (name TEXT PRIMARY KEY, setup_at TEXT NOT NULL);
@@ -279,21 +279,19 @@ class ScenarioState:
 
 
 class LedgerStepLog:
-    """``StepLog`` of one action, backed by the ledger; in plan mode it records nothing."""
+    """``StepLog`` of one action, backed by the ledger."""
 
-    def __init__(self, ledger: Ledger, scenario: str, key: str, clock: Any, *, dry: bool = False) -> None:
+    def __init__(self, ledger: Ledger, scenario: str, key: str, clock: Any) -> None:
         self._ledger = ledger
         self._scenario = scenario
         self._key = key
         self._clock = clock
-        self._dry = dry
 
     def get(self, step: str) -> dict[str, Any] | None:
         return self._ledger.get_step(self._scenario, self._key, step)
 
     def record(self, step: str, data: dict[str, Any] | None = None) -> None:
-        if not self._dry:
-            self._ledger.record_step(self._scenario, self._key, step, data or {}, self._clock())
+        self._ledger.record_step(self._scenario, self._key, step, data or {}, self._clock())
 
 
 def open_ledger(url: str, base_dir: Path, *, read_only: bool = False) -> Ledger:
@@ -302,11 +300,8 @@ def open_ledger(url: str, base_dir: Path, *, read_only: bool = False) -> Ledger:
         from .ledger_pg import PgLedger
 
         return PgLedger(url, read_only=read_only)
-    if not url.startswith("sqlite:///"):
+    path = sqlite_path(url, base_dir)
+    if path is None:
         raise ConfigError(f"state.url: {url!r} is not supported; use sqlite:///path/to/file.db or "
                           "postgresql://user@host:5432/database")
-    raw = url[len("sqlite:///"):]
-    path = Path(raw).expanduser()
-    if not path.is_absolute():
-        path = base_dir / path
     return SqliteLedger(path, read_only=read_only)

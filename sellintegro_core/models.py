@@ -12,9 +12,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
-DocumentKind = Literal["FS", "PA", "KFS", "ZW", "FSd"]
-DOCUMENT_KINDS: tuple[str, ...] = ("FS", "PA", "KFS", "ZW", "FSd")
-OrderKey = Literal["order_id", "shop_order_id", "external_order_id"]
+from .vocabulary import DOCUMENT_KINDS, DocumentKind, OrderKey  # noqa: F401 - DOCUMENT_KINDS re-exported
+
 KsefState = Literal["not_in_ksef", "numbered", "online_pending", "offline_pending"]
 
 
@@ -290,7 +289,6 @@ class Skip(_Action):
 
 
 Action = Annotated[AttachDocument | SetStatus | SetField | Skip, Field(discriminator="type")]
-WRITE_ACTIONS = (AttachDocument, SetStatus, SetField)
 
 
 class ActionResult(_Model):

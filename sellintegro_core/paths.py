@@ -9,6 +9,17 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+SQLITE_URL_PREFIX = "sqlite:///"
+"""``sqlite:///relative/file.db`` or ``sqlite:////absolute/file.db``: the ledger's and the demo's SQLite URLs."""
+
+
+def sqlite_path(url: str, base_dir: Path) -> Path | None:
+    """The file a ``sqlite:///…`` URL names (``~`` expanded, relative to ``base_dir``); None for another URL."""
+    if not url.startswith(SQLITE_URL_PREFIX):
+        return None
+    path = Path(url[len(SQLITE_URL_PREFIX):]).expanduser()
+    return path if path.is_absolute() else base_dir / path
+
 
 def sqlite_uri(path: str | Path, *, read_only: bool = False) -> str:
     """The ``file:`` URI of a SQLite database file for ``sqlite3.connect(uri, uri=True)``: the path made absolute

@@ -14,8 +14,10 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-from .config import WEEKDAYS, ScheduleConfig
+from .config import ScheduleConfig
 from .errors import ConfigError, RetriableError
+from .paths import sqlite_path
+from .vocabulary import WEEKDAYS
 
 MAX_DAYS_AHEAD = 8
 
@@ -112,8 +114,5 @@ class ScenarioLock:
 
 
 def lock_path(ledger_url: str, base_dir: Path, scenario: str) -> Path:
-    raw = ledger_url[len("sqlite:///"):] if ledger_url.startswith("sqlite:///") else "sellintegro-state.db"
-    path = Path(raw).expanduser()
-    if not path.is_absolute():
-        path = base_dir / path
+    path = sqlite_path(ledger_url, base_dir) or base_dir / "sellintegro-state.db"
     return path.with_name(f"{path.name}.{scenario}.lock")

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
+from .clock import DEFAULT_TZ
 from .config import WindowConfig
 from .models import Window
+from .vocabulary import DAYS_BACK
 
 
 def compute_window(config: WindowConfig, *, now: datetime, setup_at: datetime, timezone: str) -> Window:
@@ -17,3 +19,9 @@ def compute_window(config: WindowConfig, *, now: datetime, setup_at: datetime, t
     else:
         floor = setup_at - timedelta(days=config.before_setup_days)
     return Window(start=max(start, floor), end=now, timezone=timezone, setup_at=setup_at)
+
+
+def recent_window(now: datetime, *, days: int = DAYS_BACK, setup_at: datetime | None = None,
+                  timezone: str = DEFAULT_TZ) -> Window:
+    """The default window ending at ``now``: the last ``days`` days (a check's sample, the conformance kit)."""
+    return Window(start=now - timedelta(days=days), end=now, timezone=timezone, setup_at=setup_at)

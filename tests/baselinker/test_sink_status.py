@@ -186,7 +186,14 @@ class TestBaseLinkerSinkConformance(SinkConformance):
     def sample_action(self) -> Any:
         return attach(self.order_id, "FS 100/2026")
 
+    def sample_batch(self) -> list[Any]:
+        return [SetStatus(order_id=str(self.order_id), status="Wysłane")]
+
     def effects(self, sink: Any, action: Any) -> int:
+        if isinstance(action, SetStatus):     # status calls that named this order
+            return sum(1 for e in self.server.emulator.log.entries
+                       if e["method"] in ("setOrderStatus", "setOrderStatuses") and e["status"] == "SUCCESS"
+                       and self.order_id in [*e["parameters"].get("order_ids", []), e["parameters"].get("order_id")])
         return sum(1 for i in self.server.emulator.invoices(self.order_id)
                    if i["external_invoice_number"] == action.document_number)
 

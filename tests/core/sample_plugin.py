@@ -1,10 +1,9 @@
-"""Source of a small test plugin (a rule, a renderer and a limits hook) installed via a real entry point."""
+"""Sources of small third-party test plugins (they import only ``sellintegro_core.api``, as plugins must):
+the first (a rule, a renderer and a limits hook) installed via a real entry point."""
 
 RULE_PLUGIN = '''
 from pydantic import BaseModel, ConfigDict
-from sellintegro_core import hookimpl
-from sellintegro_core.components import OrderScan, RendererSpec, RuleSpec
-from sellintegro_core.models import AttachDocument, SetStatus, Skip
+from sellintegro_core.api import AttachDocument, OrderScan, RendererSpec, RuleSpec, SetStatus, Skip, hookimpl
 
 
 class RuleConfig(BaseModel):
@@ -54,7 +53,7 @@ class TextRenderer:
         self.config = config
 
     def render(self, document, template="pl", *, ksef_label=None):
-        from sellintegro_core.errors import DocumentError
+        from sellintegro_core.api import DocumentError
         if self.config.fail_on and document.number == self.config.fail_on:
             raise DocumentError(f"cannot render {document.number}: test failure", code="test")
         return ("%PDF-1.4 " + document.number).encode()
@@ -71,7 +70,7 @@ def sellintegro_register_renderers(register):
 '''
 
 LIMITS_PLUGIN = '''
-from sellintegro_core import hookimpl
+from sellintegro_core.api import hookimpl
 
 @hookimpl
 def sellintegro_limits(limits):
@@ -84,8 +83,7 @@ import this_module_does_not_exist_anywhere
 
 DUPLICATE_PLUGIN = '''
 from pydantic import BaseModel
-from sellintegro_core import hookimpl
-from sellintegro_core.components import SourceSpec
+from sellintegro_core.api import SourceSpec, hookimpl
 
 class Cfg(BaseModel):
     pass
@@ -96,7 +94,7 @@ def sellintegro_register_sources(register):
 '''
 
 UNKNOWN_HOOK_PLUGIN = '''
-from sellintegro_core import hookimpl
+from sellintegro_core.api import hookimpl
 
 @hookimpl
 def sellintegro_no_such_hook(thing):
@@ -105,7 +103,7 @@ def sellintegro_no_such_hook(thing):
 
 OBSERVER_PLUGIN = '''
 import json, os
-from sellintegro_core import hookimpl
+from sellintegro_core.api import hookimpl
 
 def _log(kind, **data):
     path = os.environ.get("OBSERVER_LOG")
@@ -127,8 +125,7 @@ def sellintegro_run_finished(scenario, report):
 '''
 
 COMMAND_PLUGIN = '''
-from sellintegro_core import hookimpl
-from sellintegro_core.components import CommandSpec
+from sellintegro_core.api import CommandSpec, hookimpl
 
 def setup(parser):
     parser.add_argument("who")

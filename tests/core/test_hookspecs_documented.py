@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import ast
 import inspect
 from pathlib import Path
 
@@ -26,9 +27,26 @@ def test_hook_documented_with_signature(hook):
     assert inspect.getdoc(getattr(SellintegroSpecs, hook)), f"{hook} has no docstring"
 
 
+def names_of_tests(path: Path) -> set[str]:
+    """The names of the test functions (and methods) in a test module."""
+    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+    return {node.name for node in ast.walk(tree)
+            if isinstance(node, ast.FunctionDef | ast.AsyncFunctionDef) and node.name.startswith("test_")}
+
+
+TEST_NAMES = {name for p in (REPO / "tests").rglob("test_*.py") for name in names_of_tests(p)}
+
+
 @pytest.mark.parametrize("hook", HOOKS)
-def test_hook_has_a_test(hook):
-    this = Path(__file__).resolve()
-    found = [p for p in (REPO / "tests").rglob("*.py")
-             if p.resolve() != this and hook in p.read_text(encoding="utf-8")]
-    assert found, f"no test implements or calls {hook}"
+def test_hook_has_a_test_named_for_it(hook):
+    named = sorted(name for name in TEST_NAMES if hook in name)
+    assert named, f"no test is named for {hook}: add e.g. `def test_{hook}_...` that exercises it"
+
+
+def test_the_name_check_sees_test_functions_only(tmp_path: Path):
+    module = tmp_path / "test_sample.py"
+    module.write_text("def test_sellintegro_limits_x():\n    pass\n\n"
+                      "def helper_sellintegro_run_started():\n    pass\n\n"
+                      "class TestKit:\n    async def test_sellintegro_run_finished_y(self):\n        pass\n",
+                      encoding="utf-8")
+    assert names_of_tests(module) == {"test_sellintegro_limits_x", "test_sellintegro_run_finished_y"}

@@ -118,3 +118,16 @@ def test_second_demo_attaches_nothing_and_writes_nothing(demo_runs):
     later = _log(folder)[calls_after_first:]
     assert [c for c in later if c["method"] in WRITES] == []
     assert "(this run attached 0)" in second.stdout and "counts every call: 0 writes" in second.stdout
+
+
+def test_the_demo_counts_the_write_calls_the_emulator_marks(demo_runs):
+    """One list of write methods: the emulator marks each logged call with it, the demo's summary counts them."""
+    import re
+
+    _cwd, folder, first, _second, calls_after_first = demo_runs
+    entries = _log(folder)[:calls_after_first]
+    assert all(e["write"] == (e["method"] in WRITES | {"addOrder"}) for e in entries)
+    said = re.search(r"counts every call: (\d+) writes", first.stdout)
+    assert said is not None, first.stdout[-2000:]
+    marked = sum(1 for e in entries if e["write"] and e["method"] != "addOrder")
+    assert int(said.group(1)) == marked > 0

@@ -94,3 +94,14 @@ def test_detect_names_an_invalid_source_setting_once_prefixed(tmp_path: Path):
     output = result.stdout + result.stderr
     assert result.returncode == 2, output
     assert "source.document_types" in output and "source..document_types" not in output
+
+
+def test_detect_names_a_bad_dsn_source_dsn_not_source__dsn(tmp_path: Path):
+    """The issue saw `source..dsn`: detect builds the source through the core's one building path, which
+    prefixes each error with the section once."""
+    scenario = tmp_path / "shop.toml"
+    scenario.write_text(SCENARIO.format(dsn="sqlite://two-slashes.sqlite"), encoding="utf-8")
+    result = run_cli("subiekt", "detect", str(scenario))
+    output = result.stdout + result.stderr
+    assert result.returncode == 2, output
+    assert "source.dsn: 'sqlite://two-slashes.sqlite'" in output and "source..dsn" not in output

@@ -4,8 +4,15 @@ from __future__ import annotations
 
 from typing import Any
 
-from sellintegro_core.components import CheckItem
-from sellintegro_core.errors import AuthError, ConfigError, RetriableError, SellintegroError, SourceConnectionError
+from sellintegro_core.api import (
+    AttachDocument,
+    AuthError,
+    CheckItem,
+    ConfigError,
+    RetriableError,
+    SellintegroError,
+    SourceConnectionError,
+)
 
 from .attach import plan_check
 from .client import ApiRejected

@@ -31,23 +31,23 @@ from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
-from sellintegro_core.errors import (
+from sellintegro_core.api import (
     AuthError,
     ConfigError,
     RateLimitBlocked,
     RetriableError,
     SellintegroError,
     SourceConnectionError,
+    redact,
+    remember_secret,
 )
-from sellintegro_core.secrets import redact, remember_secret
 
 from .limiter import CallLimiter, parse_block_until
 from .transport import DEFAULT_MAX_ANSWER_BYTES, Transport, TransportFailure
+from .write_methods import WRITE_METHODS
 
 BLOCK_CODES = frozenset({"ERROR_BLOCKED_TOKEN", "ERROR_USER_ACCOUNT_BLOCKED"})
 AUTH_CODES = frozenset({"ERROR_EMPTY_TOKEN", "ERROR_BAD_TOKEN"})
-WRITE_METHODS = frozenset({"addOrder", "setOrderStatus", "setOrderStatuses", "setOrderFields", "addInvoice",
-                           "addInvoiceCorrection", "addOrderInvoiceFile", "addReceipt", "addOrderReceiptFile"})
 BACKOFF_BASE = 1.0
 BACKOFF_CAP = 30.0
 

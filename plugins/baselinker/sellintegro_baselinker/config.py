@@ -6,7 +6,7 @@ from typing import Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
-from sellintegro_core.secrets import EnvSecret
+from sellintegro_core.api import EnvSecret
 
 DEFAULT_URL = "https://api.baselinker.com/connector.php"
 MAX_REQUESTS_PER_MINUTE = 100

@@ -12,7 +12,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Literal
 
-from sellintegro_core.errors import DocumentError
+from sellintegro_core.api import DocumentError
 
 from .responses import ApiInvoice, ApiReceipt
 

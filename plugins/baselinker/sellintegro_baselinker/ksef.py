@@ -11,8 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sellintegro_core.components import CheckItem
-from sellintegro_core.errors import EXIT_CONNECTION, SellintegroError
+from sellintegro_core.api import EXIT_CONNECTION, CheckItem, SellintegroError
 
 from .client import ApiRejected, BaseLinkerClient
 from .lookups import Lookups

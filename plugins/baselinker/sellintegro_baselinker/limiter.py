@@ -19,8 +19,7 @@ from datetime import UTC, datetime, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sellintegro_core.components import MemoryState
-from sellintegro_core.errors import RateLimitBlocked
+from sellintegro_core.api import MemoryState, RateLimitBlocked
 
 WARSAW = ZoneInfo("Europe/Warsaw")
 CALLS_KEY = "baselinker.recent_calls"

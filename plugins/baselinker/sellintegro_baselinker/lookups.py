@@ -9,8 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sellintegro_core.errors import ConfigError
-from sellintegro_core.hints import did_you_mean
+from sellintegro_core.api import ConfigError, did_you_mean
 
 from .client import BaseLinkerClient
 from .responses import (

@@ -21,8 +21,7 @@ from datetime import UTC, datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sellintegro_core.errors import RetriableError
-from sellintegro_core.models import Order
+from sellintegro_core.api import Order, RetriableError
 
 from .client import BaseLinkerClient
 from .responses import ApiOrder, parse_orders

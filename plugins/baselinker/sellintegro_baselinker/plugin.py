@@ -9,8 +9,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sellintegro_core import hookimpl
-from sellintegro_core.components import CommandSpec
+from sellintegro_core.api import CommandSpec, hookimpl
 
 # --- CLI: ``sellintegro baselinker <subcommand>`` -----------------------------------------------------------
 
@@ -58,7 +57,7 @@ def _make_sink(config: Any, context: Any) -> Any:
 @hookimpl
 def sellintegro_register_sinks(register: Any) -> None:
     """Register the ``baselinker`` sink."""
-    from sellintegro_core.components import SinkSpec
+    from sellintegro_core.api import SinkSpec
 
     from .config import BaseLinkerConfig
 

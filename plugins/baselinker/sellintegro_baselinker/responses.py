@@ -13,7 +13,7 @@ from typing import Annotated, Any, TypeVar
 
 from pydantic import AliasChoices, BaseModel, BeforeValidator, ConfigDict, Field, ValidationError, field_validator
 
-from sellintegro_core.errors import RetriableError
+from sellintegro_core.api import RetriableError
 
 
 class WrongShape(RetriableError):

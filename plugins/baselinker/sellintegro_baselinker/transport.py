@@ -16,7 +16,7 @@ import threading
 import time
 from typing import Any
 
-from sellintegro_core.errors import RetriableError, Stopped
+from sellintegro_core.api import RetriableError, Stopped
 
 DEFAULT_MAX_ANSWER_BYTES = 5 * 1024 * 1024
 CONNECT_TIMEOUT = 10.0

@@ -15,7 +15,7 @@ import time
 from datetime import date
 from decimal import Decimal
 
-from sellintegro_core.models import DocumentLine, KsefInfo, Party, Payment, SalesDocument, Totals, VatRow
+from sellintegro_core.api import DocumentLine, KsefInfo, Party, Payment, SalesDocument, Totals, VatRow
 from sellintegro_invoice_pdf.ksef import make_ksef_number
 from sellintegro_invoice_pdf.renderer import HtmlPdfRenderer
 

@@ -11,8 +11,7 @@ from dataclasses import asdict
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sellintegro_core.errors import DocumentError
-from sellintegro_core.models import DocumentLine, Party, SalesDocument, VatRow
+from sellintegro_core.api import DocumentError, DocumentLine, Party, SalesDocument, VatRow
 
 from . import formatting
 from .ksef import KsefMark, nip_checksum_ok

@@ -16,8 +16,14 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 from urllib.parse import urlsplit
 
-from sellintegro_core.errors import ConfigError, DocumentError
-from sellintegro_core.identifiers import crc8, make_ksef_number, nip_checksum_ok  # noqa: F401 - re-exported
+from sellintegro_core.api import (  # noqa: F401 - make_ksef_number re-exported
+    KSEF_NUMBER,
+    ConfigError,
+    DocumentError,
+    crc8,
+    make_ksef_number,
+    nip_checksum_ok,
+)
 
 Environment = Literal["prod", "demo", "test"]
 
@@ -29,7 +35,6 @@ QR_HOSTS: dict[str, str] = {
 """KOD I base addresses per environment (§1.2). Only ``prod`` has legal effect."""
 
 NIP_PATTERN = re.compile(r"[1-9]((\d[1-9])|([1-9]\d))\d{7}")      # FA(3) TNrNIP
-KSEF_NUMBER = re.compile(r"(\d{10})-(\d{8})-([0-9A-F]{12})-([0-9A-F]{2})")
 KSEF_LEGACY = re.compile(r"\d{10}-\d{8}-[0-9A-F]{6}-[0-9A-F]{6}-[0-9A-F]{2}")
 _HEX64 = re.compile(r"[0-9A-Fa-f]{64}")
 _B64 = re.compile(r"[A-Za-z0-9+/]{43}=")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sellintegro_core import hookimpl
-from sellintegro_core.components import CommandSpec, ComponentContext, RendererSpec, RuleSpec
+from sellintegro_core.api import CommandSpec, ComponentContext, RendererSpec, RuleSpec, hookimpl
 
 
 def _make_renderer(config: Any, context: ComponentContext) -> Any:

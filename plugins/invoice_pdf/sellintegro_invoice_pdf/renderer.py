@@ -17,8 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-from sellintegro_core.errors import ConfigError, DocumentError
-from sellintegro_core.models import SalesDocument
+from sellintegro_core.api import ConfigError, DocumentError, SalesDocument
 
 from . import formatting
 from .config import RendererConfig

@@ -19,15 +19,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sellintegro_core.components import OrderScan, RuleContext
-from sellintegro_core.models import (
-    Action,
-    AttachDocument,
-    Order,
-    OrderFacts,
-    SalesDocument,
-    Skip,
-)
+from sellintegro_core.api import Action, AttachDocument, Order, OrderFacts, OrderScan, RuleContext, SalesDocument, Skip
 
 from .rule_config import BUILTIN_TEMPLATES, RuleConfig
 from .rule_ksef import fmt, ksef_verdict
@@ -374,7 +366,7 @@ def _resolve_template(template: str, base_dir: Path | None) -> str:
 def check_template_folders(rule: InvoicePdfRule) -> None:
     """Raise ``ConfigError`` when ``template`` / ``foreign_buyer_template`` names a folder that does not exist
     (checked once when the rule is built, so decisions stay free of I/O)."""
-    from sellintegro_core.errors import ConfigError
+    from sellintegro_core.api import ConfigError
 
     errors = []
     for option, value in (("template", rule.template), ("foreign_buyer_template", rule.foreign_template)):

@@ -24,7 +24,7 @@ from typing import Any, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 
-from sellintegro_core.models import DOCUMENT_KINDS
+from sellintegro_core.api import DOCUMENT_KINDS
 
 BUILTIN_TEMPLATES = ("pl", "en")
 MAX_WAIT_HOURS = 24 * 31           # a month: KSeF numbers never take longer than that

@@ -27,7 +27,7 @@ from datetime import datetime, time, timedelta
 from typing import Literal
 from zoneinfo import ZoneInfo
 
-from sellintegro_core.models import SalesDocument
+from sellintegro_core.api import SalesDocument
 
 RECEIPT_KINDS = ("PA", "ZW")
 

@@ -9,8 +9,17 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any, Literal
 
-from sellintegro_core.components import RuleContext
-from sellintegro_core.models import Action, AttachDocument, Order, OrderFacts, SalesDocument, SetField, SetStatus, Skip
+from sellintegro_core.api import (
+    Action,
+    AttachDocument,
+    Order,
+    OrderFacts,
+    RuleContext,
+    SalesDocument,
+    SetField,
+    SetStatus,
+    Skip,
+)
 
 from .rule_config import RuleConfig
 from .rule_ksef import fmt

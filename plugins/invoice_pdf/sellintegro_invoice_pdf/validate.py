@@ -32,9 +32,7 @@ import threading
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
-from sellintegro_core.errors import DocumentError
-from sellintegro_core.exemption import has_exempt_lines
-from sellintegro_core.models import DocumentLine, SalesDocument, VatRow
+from sellintegro_core.api import DocumentError, DocumentLine, SalesDocument, VatRow, has_exempt_lines
 
 from . import formatting
 from .context import vat_rows_of

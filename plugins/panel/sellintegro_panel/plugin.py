@@ -5,8 +5,7 @@ from __future__ import annotations
 import argparse
 from typing import Any
 
-from sellintegro_core import hookimpl
-from sellintegro_core.components import CommandSpec
+from sellintegro_core.api import CommandSpec, hookimpl
 
 DEFAULT_HOST = "127.0.0.1"
 DEFAULT_PORT = 8765

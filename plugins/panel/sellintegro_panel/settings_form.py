@@ -15,10 +15,9 @@ from typing import Any
 
 import tomlkit
 
-from sellintegro_core.api import ConfigError, load_scenario
+from sellintegro_core.api import DOCUMENT_KINDS, WEEKDAYS, ConfigError, load_scenario
 
-KINDS = ["FS", "PA", "KFS", "ZW", "FSd"]
-WEEKDAYS = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+KINDS = list(DOCUMENT_KINDS)
 MATCH_FIELDS = ["numer_oryginalny", "podtytul", "tytul", "uwagi"]
 
 

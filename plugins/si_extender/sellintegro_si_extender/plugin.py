@@ -1,7 +1,6 @@
 """The whole plugin: one hook implementation. Installing the distribution is enough to activate it."""
 
-from sellintegro_core import hookimpl
-from sellintegro_core.components import Limits
+from sellintegro_core.api import Limits, hookimpl
 
 from . import BEFORE_SETUP_DAYS, DAYS_BACK
 

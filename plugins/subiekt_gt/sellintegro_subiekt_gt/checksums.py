@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import re
 
-from sellintegro_core.identifiers import KSEF_NUMBER, crc8, make_ksef_number, nip_check_digit, nip_checksum_ok
+from sellintegro_core.api import KSEF_NUMBER, crc8, make_ksef_number, nip_check_digit, nip_checksum_ok
 
 __all__ = ["KSEF_NUMBER", "crc8", "ksef_number_is_valid", "make_ksef_number", "nip_check_digit", "nip_is_valid"]
 

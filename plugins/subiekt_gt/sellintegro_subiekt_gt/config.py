@@ -2,16 +2,12 @@
 
 from __future__ import annotations
 
-from typing import Literal
-
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
-from sellintegro_core.hints import did_you_mean
-from sellintegro_core.models import OrderKey
-from sellintegro_core.secrets import MaybeEnvSecret
+from sellintegro_core.api import SQLITE_URL_PREFIX, DocumentKind, MaybeEnvSecret, OrderKey, check_timezone, did_you_mean
 
 MATCH_FIELDS = ("numer_oryginalny", "podtytul", "tytul", "uwagi")
-SQLITE_PREFIX = "sqlite:///"
+SQLITE_PREFIX = SQLITE_URL_PREFIX
 CUSTOM_FIELD_PREFIX = "pole_wlasne:"
 
 
@@ -80,7 +76,7 @@ class SubiektConfig(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     dsn: MaybeEnvSecret = Field(description='ODBC connection string ({ env = "SUBIEKT_DSN" }) or sqlite:///file')
-    document_types: list[Literal["FS", "PA", "KFS", "ZW", "FSd"]] = Field(
+    document_types: list[DocumentKind] = Field(
         default_factory=lambda: ["FS", "PA", "KFS"], min_length=1)
     match: MatchConfig = Field(default_factory=MatchConfig)
     include_drafts: bool = Field(default=False, description="also read documents parked as drafts (dok_Status 3)")
@@ -108,14 +104,7 @@ class SubiektConfig(BaseModel):
     @field_validator("timezone")
     @classmethod
     def _timezone(cls, value: str | None) -> str | None:
-        if value:
-            from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
-
-            try:
-                ZoneInfo(value)
-            except (ZoneInfoNotFoundError, ValueError):
-                raise ValueError(f"unknown time zone {value!r} (e.g. Europe/Warsaw)") from None
-        return value or None
+        return check_timezone(value) if value else None
 
     @field_validator("encoding")
     @classmethod

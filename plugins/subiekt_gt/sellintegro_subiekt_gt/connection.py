@@ -13,8 +13,7 @@ from datetime import datetime
 from pathlib import Path
 from typing import Any
 
-from sellintegro_core.errors import AuthError, ConfigError, SourceConnectionError
-from sellintegro_core.paths import sqlite_uri
+from sellintegro_core.api import AuthError, ConfigError, SourceConnectionError, sqlite_path, sqlite_uri
 
 from .config import SQLITE_PREFIX, dsn_problem
 
@@ -86,9 +85,8 @@ class Database:
 
     @classmethod
     def _open_sqlite(cls, dsn: str, base_dir: Path) -> Database:
-        path = Path(dsn[len(SQLITE_PREFIX):]).expanduser()
-        if not path.is_absolute():
-            path = base_dir / path
+        path = sqlite_path(dsn, base_dir)
+        assert path is not None   # the caller checked the prefix
         if not path.is_file():
             raise SourceConnectionError(f"Subiekt GT demo database {path} does not exist; create it with "
                                         f"`sellintegro subiekt demo-db {path}` or fix source.dsn")
@@ -151,7 +149,7 @@ class Database:
         return cursor
 
     def _error(self, exc: Exception) -> Exception:
-        from sellintegro_core.errors import SellintegroError
+        from sellintegro_core.api import SellintegroError
 
         if isinstance(exc, SellintegroError):
             return exc

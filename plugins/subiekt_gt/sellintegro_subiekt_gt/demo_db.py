@@ -138,9 +138,9 @@ def _write(path: Path, gen: _Generator) -> None:
 
 def _default_now() -> datetime:
     try:
-        from sellintegro_core import clock
+        from sellintegro_core.api import now
 
-        return clock.now()
+        return now()
     except ImportError:  # pragma: no cover - the core is a dependency
         return datetime.now(TZ)
 

@@ -10,8 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, TextIO
 
-from sellintegro_core.errors import ConfigError
-from sellintegro_core.terminal import plain
+from sellintegro_core.api import ConfigError, plain
 
 from . import queries as q
 from .config import MatchConfig
@@ -227,31 +226,17 @@ def format_report(report: DetectReport) -> str:
 
 def run_detect(path: str, *, sample: int, out: TextIO) -> int:
     """Load the scenario's [source] (ignoring a broken [source.match]), sample and print the suggestion."""
-    from pydantic import ValidationError
-
-    from sellintegro_core.components import ComponentContext
-    from sellintegro_core.config import load_scenario
-
-    from .config import SubiektConfig
-    from .reader import SubiektSource
+    from sellintegro_core.api import build_component, close_quietly, load_scenario
 
     scenario = load_scenario(path, validate_components=False)
     if scenario.plugin_name("source") != "subiekt_gt":
         raise ConfigError(f"{path}: [source] does not use plugin = \"subiekt_gt\"")
     section = dict(scenario.section("source"))
     section.pop("match", None)
-    try:
-        config = SubiektConfig.model_validate(section)
-    except ValidationError as exc:
-        from sellintegro_core.config import format_validation_error
-
-        raise ConfigError("the [source] section is invalid",
-                          errors=format_validation_error(exc, prefix="source")) from None
-    source = SubiektSource(config, ComponentContext(scenario=scenario.name, base_dir=scenario.base_dir,
-                                                    timezone=scenario.timezone, plan_only=True))
+    source = build_component(scenario, "source", plan_only=True, section=section)
     try:
         report = detect(source, sample=sample)
     finally:
-        source.close()
+        close_quietly(source)
     out.write(plain(format_report(report), keep_newlines=True) + "\n")   # field values are data, not markup
     return 0

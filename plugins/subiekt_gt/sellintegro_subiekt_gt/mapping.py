@@ -14,7 +14,7 @@ from decimal import Decimal
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sellintegro_core.models import (
+from sellintegro_core.api import (
     DocumentLine,
     DocumentRef,
     KsefInfo,

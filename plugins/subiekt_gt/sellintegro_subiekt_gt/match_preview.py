@@ -10,8 +10,7 @@ from typing import Any
 
 from pydantic import ValidationError
 
-from sellintegro_core.config import format_validation_error
-from sellintegro_core.errors import ConfigError
+from sellintegro_core.api import ConfigError, format_validation_error
 
 from . import queries as q
 from .config import MatchConfig

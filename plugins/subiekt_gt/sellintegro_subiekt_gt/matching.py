@@ -19,7 +19,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import Any
 
-from sellintegro_core.models import MatchInfo, OrderRef
+from sellintegro_core.api import MatchInfo, OrderRef
 
 from .config import MatchConfig
 from .patterns import (

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from sellintegro_core import hookimpl
-from sellintegro_core.components import CommandSpec, ComponentContext, SourceSpec
+from sellintegro_core.api import CommandSpec, ComponentContext, SourceSpec, hookimpl
 
 
 def make_source(config: Any, context: ComponentContext) -> Any:

@@ -13,9 +13,15 @@ from datetime import datetime, time, timedelta
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sellintegro_core.components import CheckItem, ComponentContext
-from sellintegro_core.errors import ConfigError, SellintegroError
-from sellintegro_core.models import Party, SalesDocument, Window
+from sellintegro_core.api import (
+    CheckItem,
+    ComponentContext,
+    ConfigError,
+    Party,
+    SalesDocument,
+    SellintegroError,
+    Window,
+)
 
 from . import queries as q
 from .config import SubiektConfig
@@ -146,10 +152,9 @@ class SubiektSource(DocumentMapper):
         assert self.schema is not None
         items.append(CheckItem("Subiekt GT reachable", True, f"{db.target} ({db.dbms or db.kind})"))
         items.append(CheckItem("Subiekt GT schema", True, self.schema.version))
-        from sellintegro_core import clock
+        from sellintegro_core.api import now, recent_window
 
-        now = clock.now(str(self.tz))
-        window = Window(start=now - timedelta(days=14), end=now, timezone=str(self.tz))
+        window = recent_window(now(str(self.tz)), timezone=str(self.tz))
         try:
             counts = self.count(window)
             total = matched = 0

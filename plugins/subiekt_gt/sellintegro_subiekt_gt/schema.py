@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from sellintegro_core.errors import ConfigError
+from sellintegro_core.api import ConfigError
 
 # Without these the reader cannot work at all (checked at start-up; one message lists everything missing).
 REQUIRED: dict[str, tuple[str, ...]] = {

@@ -5,7 +5,7 @@ from __future__ import annotations
 import argparse
 import sys
 
-from sellintegro_core.errors import SellintegroError
+from sellintegro_core.api import SellintegroError
 
 from .cli import run, setup_parser
 

@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from sellintegro_baselinker.write_methods import WRITE_METHODS
+
 FILE_KEYS = ("file",)
 
 
@@ -21,8 +23,8 @@ def redact(value: Any) -> Any:
 
 
 class CallLog:
-    """Entries: ``time`` (ISO, UTC), ``method``, ``parameters`` (redacted), ``status``, ``error_code``,
-    and ``fault`` / ``applied`` when a fault was injected."""
+    """Entries: ``time`` (ISO, UTC), ``method``, ``write`` (the method changes data), ``parameters`` (redacted),
+    ``status``, ``error_code``, and ``fault`` / ``applied`` when a fault was injected."""
 
     def __init__(self, path: str | Path | None = None) -> None:
         self.path = Path(path) if path else None
@@ -34,7 +36,8 @@ class CallLog:
             error_code: str | None, fault: str | None = None, applied: bool | None = None) -> dict[str, Any]:
         entry: dict[str, Any] = {
             "time": datetime.fromtimestamp(now, UTC).isoformat(timespec="milliseconds").replace("+00:00", "Z"),
-            "method": method, "parameters": redact(parameters), "status": status, "error_code": error_code}
+            "method": method, "write": method in WRITE_METHODS, "parameters": redact(parameters), "status": status,
+            "error_code": error_code}
         if fault is not None:
             entry["fault"] = fault
             entry["applied"] = applied

@@ -8,6 +8,8 @@ from __future__ import annotations
 
 from typing import Any
 
+from sellintegro_baselinker.write_methods import WRITE_METHODS
+
 from . import errors
 from .context import JOURNAL_DAYS, PAGE_SIZE, Context, Handler, order_param, status_param
 from .errors import ApiError
@@ -308,5 +310,3 @@ def _register_extra_methods() -> None:
 
 
 _register_extra_methods()
-WRITE_METHODS = frozenset({"addOrder", "setOrderStatus", "setOrderStatuses", "setOrderFields", "addInvoice",
-                           "addInvoiceCorrection", "addOrderInvoiceFile", "addReceipt", "addOrderReceiptFile"})
