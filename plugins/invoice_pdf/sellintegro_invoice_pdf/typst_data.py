@@ -214,7 +214,9 @@ def _ksef(c: Json, qr: dict[str, str]) -> Json | None:
         return None
     note = t["ksef_online_pending_note"] if ksef["sent_online"] else (t["ksef_offline_note"] if ksef["offline"]
                                                                        else "")
-    return {"url": ksef["url"] or "", "label": ksef["label"] or "", "check": t["ksef_check"], "note": note,
+    url = ksef["url"] or ""
+    cut = url.find("/invoice/") + len("/invoice/") if "/invoice/" in url else len(url)
+    return {"url": url, "url_parts": [part for part in (url[:cut], url[cut:]) if part], "label": ksef["label"] or "", "check": t["ksef_check"], "note": note,
             "qr": qr.get("kod1", ""), "kod2_url": ksef["kod2_url"] or "", "kod2_qr": qr.get("kod2", ""),
             "kod2_label": "CERTYFIKAT", "kod2_note": t["ksef_certificate"]}
 
