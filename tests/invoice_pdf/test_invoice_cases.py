@@ -29,7 +29,6 @@ from .conftest import (
 )
 
 
-
 def flat(pdf: bytes) -> str:
     return " ".join(pdf_text(pdf).split())
 

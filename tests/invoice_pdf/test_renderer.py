@@ -1,4 +1,4 @@
-"""Both renderers (html_pdf, typst_pdf): real PDFs read back (pdfplumber/pypdf), QR codes decoded (pdftoppm + zbarimg)."""
+"""Both renderers (html_pdf, typst_pdf): real PDFs read back (pdfplumber/pypdf), QR codes decoded (zbarimg)."""
 
 from __future__ import annotations
 

@@ -23,7 +23,6 @@ from .conftest import V6_URL, V7_B64, decode_qr, make_fs, make_kfs, make_line, p
 from .test_pdf_command import write_scenario
 
 
-
 def edited_typst(folder: Path, old: str, new: str) -> None:
     """``folder/invoice.typ``: the built-in typst template with ``old`` replaced by ``new``."""
     source = (BUILTIN_TYPST_DIR / TEMPLATE_FILE).read_text(encoding="utf-8")

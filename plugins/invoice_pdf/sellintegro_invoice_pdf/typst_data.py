@@ -216,7 +216,8 @@ def _ksef(c: Json, qr: dict[str, str]) -> Json | None:
                                                                        else "")
     url = ksef["url"] or ""
     cut = url.find("/invoice/") + len("/invoice/") if "/invoice/" in url else len(url)
-    return {"url": url, "url_parts": [part for part in (url[:cut], url[cut:]) if part], "label": ksef["label"] or "", "check": t["ksef_check"], "note": note,
+    return {"url": url, "url_parts": [part for part in (url[:cut], url[cut:]) if part],
+            "label": ksef["label"] or "", "check": t["ksef_check"], "note": note,
             "qr": qr.get("kod1", ""), "kod2_url": ksef["kod2_url"] or "", "kod2_qr": qr.get("kod2", ""),
             "kod2_label": "CERTYFIKAT", "kod2_note": t["ksef_certificate"]}
 
