@@ -26,7 +26,7 @@ SCHEDULE_EARLIEST = 60        # 1:00
 SCHEDULE_LATEST = 23 * 60     # 23:00
 CORE_SECTIONS = ("name", "timezone", "window", "schedule", "state")
 COMPONENT_SECTIONS = ("source", "sink", "rule", "renderer")
-DEFAULT_RENDERER = "html_pdf"
+DEFAULT_RENDERER = "typst_pdf"
 LIMIT_HINTS = {"days_back": ("si_extender", 150), "before_setup_days": ("si_extender", 90)}
 
 
