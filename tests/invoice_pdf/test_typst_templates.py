@@ -91,7 +91,7 @@ def test_fonts_come_from_the_package_subset_and_untagged_by_default(fs_doc: Sale
     reader = PdfReader(io.BytesIO(pdf))
     fonts = {str(f.get_object()["/BaseFont"]) for f in reader.pages[0]["/Resources"]["/Font"].values()}
     assert fonts and all("+DejaVuSans" in f for f in fonts), fonts        # "ABCDEF+": a subset
-    assert reader.pages[0].images == []              # the QR code is vector paths, no raster image
+    assert len(reader.pages[0].images) == 0          # the QR code is vector paths, no raster image
     assert "/StructTreeRoot" not in reader.trailer["/Root"]
     tagged = TypstPdfRenderer(TypstRendererConfig(pdf_tags=True)).render(fs_doc)
     assert "/StructTreeRoot" in PdfReader(io.BytesIO(tagged)).trailer["/Root"]
