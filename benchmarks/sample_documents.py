@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date
-from decimal import Decimal
+from decimal import ROUND_HALF_UP, Decimal
 
 from sellintegro_core.models import DocumentLine, KsefInfo, Party, Payment, SalesDocument, Totals, VatRow
 
@@ -37,7 +37,7 @@ def invoice(lines: int = 3, number: str = "FS 12/2026") -> SalesDocument:
     rows = []
     for rate in sorted({x.vat_symbol for x in items}, key=lambda r: -int(r)):
         net = sum((x.net for x in items if x.vat_symbol == rate), Decimal(0))
-        vat = sum((x.vat for x in items if x.vat_symbol == rate), Decimal(0))
+        vat = (net * Decimal(rate) / 100).quantize(Decimal("0.01"), rounding=ROUND_HALF_UP)    # net × rate
         rows.append(VatRow(vat_symbol=rate, vat_rate=Decimal(rate), net=net, vat=vat, gross=net + vat))
     totals = Totals(net=sum((r.net for r in rows), Decimal(0)), vat=sum((r.vat for r in rows), Decimal(0)),
                     gross=sum((r.gross for r in rows), Decimal(0)))

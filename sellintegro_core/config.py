@@ -33,7 +33,7 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 CORE_SECTIONS = ("name", "timezone", "window", "schedule", "state")
 COMPONENT_SECTIONS = ("source", "sink", "rule", "renderer")
-DEFAULT_RENDERER = "html_pdf"
+DEFAULT_RENDERER = "typst_pdf"
 LIMIT_HINTS = {"days_back": ("si_extender", 150), "before_setup_days": ("si_extender", 90)}
 
 

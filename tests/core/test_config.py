@@ -140,6 +140,6 @@ def test_renderer_section_without_plugin_is_the_default_renderer(scenario_dir):
                                                     '[renderer]\nexemption_basis = "art. 113 ust. 1"')
     path.write_text(text, encoding="utf-8")
     scenario = load_scenario(path)
-    assert scenario.plugin_name("renderer") == "html_pdf" and scenario.exemption_basis == "art. 113 ust. 1"
+    assert scenario.plugin_name("renderer") == "typst_pdf" and scenario.exemption_basis == "art. 113 ust. 1"
     path.write_text(text.replace('"art. 113 ust. 1"', '"  "'), encoding="utf-8")
     assert "is empty" in _errors(path)["renderer.exemption_basis"]

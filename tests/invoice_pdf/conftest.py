@@ -243,6 +243,35 @@ def make_b2c_outside_ksef() -> SalesDocument:
                    number="FS 14/2026", doc_id="1014", ksef=False)
 
 
+# ------------------------------------------------------------------------------------------ both renderers
+
+RENDERERS = ["html_pdf", "typst_pdf"]
+
+
+def make_renderer(name: str, base_dir=None, **settings):
+    """The renderer ``name`` ("html_pdf" or "typst_pdf") with ``settings`` as its ``[renderer]`` keys."""
+    from sellintegro_invoice_pdf.config import RendererConfig, TypstRendererConfig
+
+    if name == "typst_pdf":
+        from sellintegro_invoice_pdf.typst_renderer import TypstPdfRenderer
+
+        return TypstPdfRenderer(TypstRendererConfig(**settings), base_dir=base_dir)
+    from sellintegro_invoice_pdf.renderer import HtmlPdfRenderer
+
+    return HtmlPdfRenderer(RendererConfig(**settings), base_dir=base_dir)
+
+
+@pytest.fixture(scope="module", params=RENDERERS)
+def renderer_name(request) -> str:
+    """Each test that uses it runs once per renderer: the same suite proves both print the same invoice."""
+    return request.param
+
+
+@pytest.fixture(scope="module")
+def renderer(renderer_name: str):
+    return make_renderer(renderer_name)
+
+
 @pytest.fixture
 def fs_doc() -> SalesDocument:
     return make_fs()

@@ -10,8 +10,6 @@ from decimal import Decimal
 import pytest
 
 from sellintegro_core.models import KsefInfo, PaidPart, Party, Payment, SalesDocument
-from sellintegro_invoice_pdf.config import RendererConfig
-from sellintegro_invoice_pdf.renderer import HtmlPdfRenderer
 
 from .conftest import (
     SELLER_NIP,
@@ -22,17 +20,13 @@ from .conftest import (
     make_fsd,
     make_kfs,
     make_line,
+    make_renderer,
     make_zw,
     pdf_lines,
     pdf_text,
     totals_of,
     vat_table,
 )
-
-
-@pytest.fixture(scope="module")
-def renderer() -> HtmlPdfRenderer:
-    return HtmlPdfRenderer(RendererConfig())
 
 
 def flat(pdf: bytes) -> str:
@@ -49,7 +43,7 @@ def words_of(pdf: bytes) -> list[list[dict]]:
 # ------------------------------------------------------------------ 1. a ZW is a correction, with signs
 
 
-def test_receipt_return_prints_before_after_and_negative_difference(renderer: HtmlPdfRenderer) -> None:
+def test_receipt_return_prints_before_after_and_negative_difference(renderer) -> None:
     zw = make_zw()      # 1 of 2 mugs returned, 24,39 net each
     lines = pdf_lines(renderer.render(zw))
     text = " ".join(" ".join(lines).split())
@@ -67,21 +61,21 @@ def test_receipt_return_prints_before_after_and_negative_difference(renderer: Ht
     (make_fs, "Faktura VAT", "VAT invoice"), (make_kfs, "Faktura korygująca", "Corrective invoice"),
     (make_fsd, "Faktura do paragonu", "Invoice for a receipt"), (make_zw, "Korekta paragonu", "Receipt correction"),
 ])
-def test_heading_is_the_kind_even_with_a_title_in_subiekt(renderer, factory, heading, english) -> None:
+def test_heading_is_the_kind_even_with_a_title_in_subiekt(renderer, renderer_name, factory, heading, english) -> None:
     doc = factory()
     doc.title, doc.subtitle = "B_7111315", "Zamówienie sklepu"
     for template, expected in (("pl", heading), ("en", english)):
         text = pdf_text(renderer.render(doc, template))
         assert text.splitlines()[0].strip() == expected
         assert "B_7111315" not in text and "Zamówienie sklepu" not in text
-    shown = pdf_text(HtmlPdfRenderer(RendererConfig(print_title=True)).render(doc)).splitlines()
+    shown = pdf_text(make_renderer(renderer_name, print_title=True).render(doc)).splitlines()
     assert shown[0].strip() == heading and "B_7111315" in shown[1]
 
 
 # ------------------------------------------------------------------ 4. paid documents do not ask again
 
 
-def test_card_paid_invoice_says_paid_and_zero_due(renderer: HtmlPdfRenderer) -> None:
+def test_card_paid_invoice_says_paid_and_zero_due(renderer) -> None:
     doc = make_fsd()
     gross = doc.totals.gross
     doc.payment = Payment(form="karta", paid=gross, to_pay=Decimal("0"), paid_parts=[PaidPart(form="karta",
@@ -92,7 +86,7 @@ def test_card_paid_invoice_says_paid_and_zero_due(renderer: HtmlPdfRenderer) -> 
     assert "Słownie: zero złotych zero groszy" in text
 
 
-def test_partly_prepaid_invoice_shows_what_is_left(renderer: HtmlPdfRenderer) -> None:
+def test_partly_prepaid_invoice_shows_what_is_left(renderer) -> None:
     doc = make_fs()
     gross = doc.totals.gross
     doc.payment = Payment(form="przelew", due_date=date(2026, 4, 29), paid=Decimal("100.00"),
@@ -129,7 +123,7 @@ def _merged(pages: list[list[dict]]) -> list[str]:
 @pytest.mark.parametrize("quantity, price, currency", [
     ("12", "98765.40", "PLN"), ("1200", "123456.78", "PLN"), ("8", "99999999.99", "PLN"),
     ("1200", "123456.78", "EUR"), ("8", "99999999.99", "EUR")])
-def test_large_amounts_fit_their_columns(renderer: HtmlPdfRenderer, quantity: str, price: str,
+def test_large_amounts_fit_their_columns(renderer, quantity: str, price: str,
                                          currency: str) -> None:
     from .conftest import buyer_foreign
 
@@ -147,7 +141,7 @@ def test_large_amounts_fit_their_columns(renderer: HtmlPdfRenderer, quantity: st
         assert gross in flat(pdf)
 
 
-def test_large_correction_amounts_fit(renderer: HtmlPdfRenderer) -> None:
+def test_large_correction_amounts_fit(renderer) -> None:
     kfs = make_kfs()
     before = make_line(2, "Linia produkcyjna", "8", "99999999.99", "23", side="before")
     after = make_line(2, "Linia produkcyjna", "1", "99999999.99", "23", side="after")
@@ -192,19 +186,19 @@ def wdt(country: str = "DE", nip: str = "DE811907980") -> SalesDocument:
     return doc
 
 
-def test_intra_eu_supply_prints_vat_ue_numbers_and_wdt(renderer: HtmlPdfRenderer) -> None:
+def test_intra_eu_supply_prints_vat_ue_numbers_and_wdt(renderer) -> None:
     text = flat(renderer.render(wdt()))
     assert f"NIP VAT UE: PL{SELLER_NIP}" in text
     assert "DE811907980" in text
     assert "0% WDT" in text and "Wewnątrzwspólnotowa dostawa towarów" in text
 
 
-def test_export_is_described_as_export(renderer: HtmlPdfRenderer) -> None:
+def test_export_is_described_as_export(renderer) -> None:
     text = flat(renderer.render(wdt("US", "US-EIN-12-3456789")))
     assert "0% eksport" in text and "Eksport towarów" in text and "WDT" not in text
 
 
-def test_reverse_charge_is_worded(renderer: HtmlPdfRenderer) -> None:
+def test_reverse_charge_is_worded(renderer) -> None:
     lines = [make_line(1, "Usługa montażu", "1", "1000.00", "oo")]
     doc = make_fs(lines=lines, ksef=False)
     doc.vat_table, doc.totals = vat_table(lines), totals_of(vat_table(lines))
@@ -215,7 +209,7 @@ def test_reverse_charge_is_worded(renderer: HtmlPdfRenderer) -> None:
 # ------------------------------------------------------------------ 8. online-sent, no number yet
 
 
-def test_online_sent_invoice_never_claims_offline_mode(renderer: HtmlPdfRenderer) -> None:
+def test_online_sent_invoice_never_claims_offline_mode(renderer) -> None:
     doc = make_fs()
     doc.ksef = KsefInfo(state="online_pending", hash=V6_HEX)
     text = flat(renderer.render(doc, ksef_label="offline"))
@@ -226,7 +220,7 @@ def test_online_sent_invoice_never_claims_offline_mode(renderer: HtmlPdfRenderer
 # ------------------------------------------------------------------ 9. page breaks
 
 
-def test_long_invoice_numbers_every_page_and_never_splits_a_row(renderer: HtmlPdfRenderer) -> None:
+def test_long_invoice_numbers_every_page_and_never_splits_a_row(renderer) -> None:
     lines = [make_line(i, f"Towar numer {i} o dość długiej nazwie, która zawija się w komórce tabeli", "3",
                        f"{10 + i}.99", "23") for i in range(1, 46)]
     doc = make_fs(lines=lines, ksef=False)
@@ -255,7 +249,7 @@ def test_long_invoice_numbers_every_page_and_never_splits_a_row(renderer: HtmlPd
 # ------------------------------------------------------------------ 10. English
 
 
-def test_english_invoice_is_english_throughout(renderer: HtmlPdfRenderer) -> None:
+def test_english_invoice_is_english_throughout(renderer) -> None:
     doc = make_eur()
     doc.lines.append(make_line(3, "Training", "1", "100.00", "zw"))
     doc.vat_table, doc.totals = vat_table(doc.lines, exchange_rate=doc.exchange_rate), None or totals_of(
@@ -274,7 +268,7 @@ def test_english_invoice_is_english_throughout(renderer: HtmlPdfRenderer) -> Non
         assert polish not in text
 
 
-def test_english_amount_in_words_in_zloty_has_no_polish(renderer: HtmlPdfRenderer) -> None:
+def test_english_amount_in_words_in_zloty_has_no_polish(renderer) -> None:
     doc = make_fs(ksef=False)
     text = flat(renderer.render(doc, "en"))
     words = text.split("In words:")[1].split("Issued by")[0]

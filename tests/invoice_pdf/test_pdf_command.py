@@ -19,7 +19,7 @@ def flat(text: str) -> str:
 
 
 def write_scenario(folder: Path, documents: list[SalesDocument], *, renderer: str = "", rule: str = "",
-                   tables: str = "") -> Path:
+                   tables: str = "", plugin: str = "html_pdf") -> Path:
     folder.mkdir(parents=True, exist_ok=True)
     (folder / "docs.jsonl").write_text("\n".join(d.model_dump_json() for d in documents) + "\n", encoding="utf-8")
     path = folder / "shop.toml"
@@ -43,7 +43,7 @@ foreign_buyer_template = "en"
 {rule}
 
 [renderer]
-plugin = "html_pdf"
+plugin = "{plugin}"
 {renderer}
 {tables}
 ''', encoding="utf-8")
@@ -103,8 +103,9 @@ def test_template_folder_given_relative_to_the_current_directory(shop: Path, tmp
     assert "MÓJ WZÓR" in pdf_text((work / "x.pdf").read_bytes())
 
 
-def test_renderer_settings_of_the_scenario_apply(tmp_path: Path) -> None:
-    shop = write_scenario(tmp_path / "shop-test", [make_fs()], renderer='ksef_environment = "test"')
+@pytest.mark.parametrize("plugin", ["html_pdf", "typst_pdf"])
+def test_renderer_settings_of_the_scenario_apply(tmp_path: Path, plugin: str) -> None:
+    shop = write_scenario(tmp_path / "shop-test", [make_fs()], renderer='ksef_environment = "test"', plugin=plugin)
     out = tmp_path / "t.pdf"
     result = run_cli("pdf", str(shop), "-d", "FS 12/2026", "-o", str(out))
     assert result.returncode == 0, result.stderr
@@ -144,14 +145,15 @@ def test_command_is_listed_in_help() -> None:
 
 def test_plugin_import_stays_light() -> None:
     code = ("import sys, sellintegro_invoice_pdf.plugin as p; "
-            "heavy = [m for m in ('weasyprint', 'jinja2', 'segno', 'num2words') if m in sys.modules]; "
+            "heavy = [m for m in ('weasyprint', 'jinja2', 'segno', 'num2words', 'typst') if m in sys.modules]; "
             "print(heavy); sys.exit(1 if heavy else 0)")
     result = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=60)
     assert result.returncode == 0, result.stdout + result.stderr
 
 
-def test_a_run_renders_the_pdfs_through_the_engine(tmp_path: Path) -> None:
-    """`sellintegro run` with the JSONL sink: the engine asks the html_pdf renderer for each attached PDF."""
+@pytest.mark.parametrize("plugin", ["html_pdf", "typst_pdf"])
+def test_a_run_renders_the_pdfs_through_the_engine(tmp_path: Path, plugin: str) -> None:
+    """`sellintegro run` with the JSONL sink: the engine asks the scenario's renderer for each attached PDF."""
     from datetime import datetime
 
     from sellintegro_core.models import Order
@@ -162,7 +164,7 @@ def test_a_run_renders_the_pdfs_through_the_engine(tmp_path: Path) -> None:
     pending.order_ref = pending.order_ref.model_copy(update={"value": "7654321"})
     shop = write_scenario(tmp_path / "run", [fs, pa, pending],
                           rule='wait_for_ksef = "all"\nsend_without_ksef_number = true',
-                          tables='[window]\nbefore_setup = "include"')
+                          tables='[window]\nbefore_setup = "include"', plugin=plugin)
     placed = datetime.fromisoformat("2026-04-15T09:00:00+02:00")
     orders = [Order(id=ref, status_id="1", status_name="Nowe", date_add=placed)
               for ref in ("1234567", "2233445", "7654321")]

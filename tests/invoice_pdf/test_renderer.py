@@ -1,4 +1,4 @@
-"""The html_pdf renderer: real PDFs read back (pdfplumber/pypdf), QR codes decoded (pdftoppm + zbarimg)."""
+"""Both renderers (html_pdf, typst_pdf): real PDFs read back (pdfplumber/pypdf), QR codes decoded (zbarimg)."""
 
 from __future__ import annotations
 
@@ -11,9 +11,7 @@ from pypdf import PdfReader
 
 from sellintegro_core.errors import DocumentError
 from sellintegro_core.models import KsefInfo, SalesDocument
-from sellintegro_invoice_pdf.config import RendererConfig
 from sellintegro_invoice_pdf.formatting import amount, words
-from sellintegro_invoice_pdf.renderer import HtmlPdfRenderer
 
 from .conftest import (
     V6_HEX,
@@ -27,6 +25,7 @@ from .conftest import (
     make_kfs,
     make_line,
     make_pa,
+    make_renderer,
     make_zw,
     pdf_lines,
     pdf_text,
@@ -35,10 +34,6 @@ from .conftest import (
 AMOUNT = r"-?\d{1,3}(?: \d{3})*,\d{2}"
 MAX_BYTES = 2 * 1024 * 1024
 
-
-@pytest.fixture(scope="module")
-def renderer() -> HtmlPdfRenderer:
-    return HtmlPdfRenderer(RendererConfig())
 
 
 def flat(text: str) -> str:
@@ -80,7 +75,7 @@ def vat_rows(lines: list[str]) -> dict[str, tuple[Decimal, Decimal, Decimal]]:
 # ------------------------------------------------------------------------------------------ invoice (FS)
 
 
-def test_invoice_shows_every_art_106e_element(renderer: HtmlPdfRenderer, fs_doc: SalesDocument) -> None:
+def test_invoice_shows_every_art_106e_element(renderer, fs_doc: SalesDocument) -> None:
     text = flat(pdf_text(renderer.render(fs_doc, "pl")))
     expected = [
         "Faktura VAT", "Nr FS 12/2026",                                   # pkt 2: number
@@ -105,7 +100,7 @@ def test_invoice_shows_every_art_106e_element(renderer: HtmlPdfRenderer, fs_doc:
         assert phrase in text, phrase
 
 
-def test_invoice_lines_as_printed_match_the_document(renderer: HtmlPdfRenderer, fs_doc: SalesDocument) -> None:
+def test_invoice_lines_as_printed_match_the_document(renderer, fs_doc: SalesDocument) -> None:
     rows = line_rows(pdf_lines(renderer.render(fs_doc)))
     assert [r["position"] for r in rows] == ["1", "2", "3", "4", "5"]
     for row, line in zip(rows, fs_doc.lines, strict=True):
@@ -123,7 +118,7 @@ def test_invoice_lines_as_printed_match_the_document(renderer: HtmlPdfRenderer, 
     assert "Cena netto po rabacie" in flat(pdf_text(renderer.render(fs_doc)))
 
 
-def test_lines_vat_table_and_totals_agree_to_the_grosz(renderer: HtmlPdfRenderer, fs_doc: SalesDocument) -> None:
+def test_lines_vat_table_and_totals_agree_to_the_grosz(renderer, fs_doc: SalesDocument) -> None:
     pdf = renderer.render(fs_doc)
     text = pdf_text(pdf)
     rows = line_rows(pdf_lines(pdf))
@@ -144,7 +139,7 @@ def test_lines_vat_table_and_totals_agree_to_the_grosz(renderer: HtmlPdfRenderer
     assert due and dec(due[1]) == fs_doc.totals.gross
 
 
-def test_numbered_invoice_carries_kod1_with_the_number_under_it(renderer: HtmlPdfRenderer, fs_doc: SalesDocument,
+def test_numbered_invoice_carries_kod1_with_the_number_under_it(renderer, fs_doc: SalesDocument,
                                                                 tmp_path) -> None:
     pdf = renderer.render(fs_doc)
     assert decode_qr(pdf, tmp_path) == [V6_URL]
@@ -156,7 +151,7 @@ def test_numbered_invoice_carries_kod1_with_the_number_under_it(renderer: HtmlPd
     assert V6_URL in flat(text).replace("invoice/ ", "invoice/")   # the link is printed as well
 
 
-def test_kod1_is_a_clickable_link(renderer: HtmlPdfRenderer, fs_doc: SalesDocument) -> None:
+def test_kod1_is_a_clickable_link(renderer, fs_doc: SalesDocument) -> None:
     reader = PdfReader(io.BytesIO(renderer.render(fs_doc)))
     uris = []
     for annot in reader.pages[0].get("/Annots") or []:
@@ -166,7 +161,7 @@ def test_kod1_is_a_clickable_link(renderer: HtmlPdfRenderer, fs_doc: SalesDocume
     assert V6_URL in uris
 
 
-def test_pdf_is_a4_with_embedded_polish_font_and_selectable_text(renderer: HtmlPdfRenderer,
+def test_pdf_is_a4_with_embedded_polish_font_and_selectable_text(renderer,
                                                                  fs_doc: SalesDocument) -> None:
     pdf = renderer.render(fs_doc)
     reader = PdfReader(io.BytesIO(pdf))
@@ -182,12 +177,12 @@ def test_pdf_is_a4_with_embedded_polish_font_and_selectable_text(renderer: HtmlP
     assert len(pdf) < MAX_BYTES
 
 
-def test_test_environment_uses_the_test_host(fs_doc: SalesDocument, tmp_path) -> None:
-    renderer = HtmlPdfRenderer(RendererConfig(ksef_environment="test"))
+def test_test_environment_uses_the_test_host(renderer_name: str, fs_doc: SalesDocument, tmp_path) -> None:
+    renderer = make_renderer(renderer_name, ksef_environment="test")
     assert decode_qr(renderer.render(fs_doc), tmp_path) == [V6_URL.replace("//qr.", "//qr-test.")]
 
 
-def test_online_pending_after_the_wait_prints_offline(renderer: HtmlPdfRenderer, fs_doc: SalesDocument,
+def test_online_pending_after_the_wait_prints_offline(renderer, fs_doc: SalesDocument,
                                                       tmp_path) -> None:
     fs_doc.ksef = KsefInfo(state="online_pending", hash=V6_HEX)
     with pytest.raises(DocumentError) as info:
@@ -200,7 +195,7 @@ def test_online_pending_after_the_wait_prints_offline(renderer: HtmlPdfRenderer,
     assert "Numer KSeF:" not in text
 
 
-def test_offline_pending_is_refused(renderer: HtmlPdfRenderer, fs_doc: SalesDocument) -> None:
+def test_offline_pending_is_refused(renderer, fs_doc: SalesDocument) -> None:
     fs_doc.ksef = KsefInfo(state="offline_pending", hash=V6_HEX)
     with pytest.raises(DocumentError) as info:
         renderer.render(fs_doc, ksef_label="offline")
@@ -212,7 +207,7 @@ KOD2 = ("https://qr.ksef.mf.gov.pl/certificate/Nip/5265877635/5265877635/01F20A5
         "2sSUY81wUwCfFHAJyricRHEt03HzUM-1qa8m7kOLsKs/" + "mSkm_XmM9fq7PgAJwiL32L9ujhyguOEV48cDB0ncemD2r9TMGa3l" * 6)
 
 
-def test_offline_invoice_with_kod2_shows_both_codes(renderer: HtmlPdfRenderer, fs_doc: SalesDocument,
+def test_offline_invoice_with_kod2_shows_both_codes(renderer, fs_doc: SalesDocument,
                                                     tmp_path) -> None:
     fs_doc.ksef = KsefInfo(state="offline_pending", hash=V6_HEX)
     fs_doc.extra["ksef_kod2_url"] = KOD2
@@ -232,7 +227,7 @@ def test_offline_invoice_with_kod2_shows_both_codes(renderer: HtmlPdfRenderer, f
     ("VALID", "11f6ad8ec52a2984abaafd7c3b516503785c2072", "ksef_hash"),     # SHA-1
     ("VALID", None, "ksef_hash"),
 ])
-def test_bad_ksef_data_is_a_document_error(renderer: HtmlPdfRenderer, number: str | None, stored_hash: str | None,
+def test_bad_ksef_data_is_a_document_error(renderer, number: str | None, stored_hash: str | None,
                                            code: str) -> None:
     doc = make_fs()
     doc.ksef = KsefInfo(state="numbered", number=fs_ksef_number() if number == "VALID" else number, hash=stored_hash)
@@ -242,14 +237,14 @@ def test_bad_ksef_data_is_a_document_error(renderer: HtmlPdfRenderer, number: st
     assert info.value.message
 
 
-def test_bad_seller_nip_is_a_document_error(renderer: HtmlPdfRenderer, fs_doc: SalesDocument) -> None:
+def test_bad_seller_nip_is_a_document_error(renderer, fs_doc: SalesDocument) -> None:
     fs_doc.seller.nip = "526-587-76-36"
     with pytest.raises(DocumentError) as info:
         renderer.render(fs_doc)
     assert info.value.code == "ksef_nip"
 
 
-def test_invoice_outside_ksef_has_no_qr_and_no_ksef_wording(renderer: HtmlPdfRenderer, b2c_doc: SalesDocument,
+def test_invoice_outside_ksef_has_no_qr_and_no_ksef_wording(renderer, b2c_doc: SalesDocument,
                                                             tmp_path) -> None:
     pdf = renderer.render(b2c_doc)
     assert decode_qr(pdf, tmp_path) == []
@@ -262,7 +257,7 @@ def test_invoice_outside_ksef_has_no_qr_and_no_ksef_wording(renderer: HtmlPdfRen
 # ------------------------------------------------------------------------------------------ receipt (PA)
 
 
-def test_receipt_copy_is_clearly_non_fiscal_without_qr(renderer: HtmlPdfRenderer, pa_doc: SalesDocument,
+def test_receipt_copy_is_clearly_non_fiscal_without_qr(renderer, pa_doc: SalesDocument,
                                                        tmp_path) -> None:
     pdf = renderer.render(pa_doc)
     text = flat(pdf_text(pdf))
@@ -274,7 +269,7 @@ def test_receipt_copy_is_clearly_non_fiscal_without_qr(renderer: HtmlPdfRenderer
     assert "Faktura VAT" not in text
 
 
-def test_receipt_ignores_ksef_data_it_cannot_have(renderer: HtmlPdfRenderer, pa_doc: SalesDocument,
+def test_receipt_ignores_ksef_data_it_cannot_have(renderer, pa_doc: SalesDocument,
                                                   tmp_path) -> None:
     pa_doc.ksef = KsefInfo(state="numbered", number=fs_ksef_number(), hash=V6_HEX)
     pdf = renderer.render(pa_doc)
@@ -282,7 +277,7 @@ def test_receipt_ignores_ksef_data_it_cannot_have(renderer: HtmlPdfRenderer, pa_
     assert "ksef" not in pdf_text(pdf).lower()
 
 
-def test_receipt_copy_in_english(renderer: HtmlPdfRenderer, pa_doc: SalesDocument) -> None:
+def test_receipt_copy_in_english(renderer, pa_doc: SalesDocument) -> None:
     text = flat(pdf_text(renderer.render(pa_doc, "en")))
     assert "Copy of receipt — not a fiscal receipt" in text
     assert "seventy-nine zlotys 45/100" in text
@@ -291,7 +286,7 @@ def test_receipt_copy_in_english(renderer: HtmlPdfRenderer, pa_doc: SalesDocumen
 # ------------------------------------------------------------------------------------------ corrections
 
 
-def test_correction_shows_before_after_reason_and_corrected_invoice(renderer: HtmlPdfRenderer,
+def test_correction_shows_before_after_reason_and_corrected_invoice(renderer,
                                                                     kfs_doc: SalesDocument, tmp_path) -> None:
     pdf = renderer.render(kfs_doc)
     text = flat(pdf_text(pdf))
@@ -313,7 +308,7 @@ def test_correction_shows_before_after_reason_and_corrected_invoice(renderer: Ht
     assert kfs_doc.ksef.number in [line.strip() for line in pdf_text(pdf).splitlines()]
 
 
-def test_correction_in_english(renderer: HtmlPdfRenderer, kfs_doc: SalesDocument) -> None:
+def test_correction_in_english(renderer, kfs_doc: SalesDocument) -> None:
     text = flat(pdf_text(renderer.render(kfs_doc, "en")))
     for phrase in ["Corrective invoice", "Number of the corrected document: FS 12/2026",
                    "Reason for correction: Zwrot towaru przez nabywcę", "before correction", "after correction",
@@ -321,7 +316,7 @@ def test_correction_in_english(renderer: HtmlPdfRenderer, kfs_doc: SalesDocument
         assert phrase in text, phrase
 
 
-def test_receipt_return_refers_to_the_receipt_without_ksef(renderer: HtmlPdfRenderer, zw_doc: SalesDocument,
+def test_receipt_return_refers_to_the_receipt_without_ksef(renderer, zw_doc: SalesDocument,
                                                            tmp_path) -> None:
     pdf = renderer.render(zw_doc)
     text = flat(pdf_text(pdf))
@@ -337,7 +332,7 @@ def test_receipt_return_refers_to_the_receipt_without_ksef(renderer: HtmlPdfRend
 # ------------------------------------------------------------------------------------------ FSd, currencies
 
 
-def test_invoice_for_receipts_lists_them(renderer: HtmlPdfRenderer, fsd_doc: SalesDocument, tmp_path) -> None:
+def test_invoice_for_receipts_lists_them(renderer, fsd_doc: SalesDocument, tmp_path) -> None:
     pdf = renderer.render(fsd_doc)
     text = flat(pdf_text(pdf))
     assert "Faktura do paragonu" in text
@@ -346,7 +341,7 @@ def test_invoice_for_receipts_lists_them(renderer: HtmlPdfRenderer, fsd_doc: Sal
     assert len(decode_qr(pdf, tmp_path)) == 1
 
 
-def test_foreign_currency_shows_rate_and_vat_in_pln(renderer: HtmlPdfRenderer, eur_doc: SalesDocument) -> None:
+def test_foreign_currency_shows_rate_and_vat_in_pln(renderer, eur_doc: SalesDocument) -> None:
     text = flat(pdf_text(renderer.render(eur_doc, "en")))
     vat_pln = (eur_doc.totals.vat * Decimal("4.2813")).quantize(Decimal("0.01"))
     for phrase in ["VAT invoice", "No. FS 13/2026", "Müller Handels GmbH", "Hauptstraße 1", "10115 Berlin", "Germany",
@@ -359,14 +354,14 @@ def test_foreign_currency_shows_rate_and_vat_in_pln(renderer: HtmlPdfRenderer, e
     assert printed(vat_pln) == "201,86"
 
 
-def test_foreign_currency_in_polish_template(renderer: HtmlPdfRenderer, eur_doc: SalesDocument) -> None:
+def test_foreign_currency_in_polish_template(renderer, eur_doc: SalesDocument) -> None:
     text = flat(pdf_text(renderer.render(eur_doc, "pl")))
     assert "Kurs waluty: 1 EUR = 4,2813 PLN, tabela 072/A/NBP/2026 z dnia 2026-04-14." in text
     assert "Podatek VAT w PLN: 201,86 zł" in text
     assert "Słownie: dwieście pięćdziesiąt dwa euro piętnaście centów" in text
 
 
-def test_foreign_currency_without_rate_or_pln_vat_is_refused(renderer: HtmlPdfRenderer,
+def test_foreign_currency_without_rate_or_pln_vat_is_refused(renderer,
                                                              eur_doc: SalesDocument) -> None:
     eur_doc.exchange_rate = None
     for row in eur_doc.vat_table:
@@ -376,7 +371,7 @@ def test_foreign_currency_without_rate_or_pln_vat_is_refused(renderer: HtmlPdfRe
     assert info.value.code == "exchange_rate_missing"
 
 
-def test_english_invoice_for_a_foreign_buyer(renderer: HtmlPdfRenderer, fs_doc: SalesDocument) -> None:
+def test_english_invoice_for_a_foreign_buyer(renderer, fs_doc: SalesDocument) -> None:
     text = flat(pdf_text(renderer.render(fs_doc, "en")))
     for phrase in ["VAT invoice", "Issue date: 2026-04-15", "Seller".upper(), "Buyer".upper(),
                    "Legal basis of the VAT exemption: art. 43 ust. 1 pkt 29 lit. c ustawy o VAT",
@@ -384,7 +379,7 @@ def test_english_invoice_for_a_foreign_buyer(renderer: HtmlPdfRenderer, fs_doc: 
         assert phrase in text, phrase
 
 
-def test_legal_annotations_are_printed(renderer: HtmlPdfRenderer, fs_doc: SalesDocument) -> None:
+def test_legal_annotations_are_printed(renderer, fs_doc: SalesDocument) -> None:
     fs_doc.split_payment = True
     fs_doc.cash_accounting = True
     fs_doc.reverse_charge = True
@@ -396,7 +391,7 @@ def test_legal_annotations_are_printed(renderer: HtmlPdfRenderer, fs_doc: SalesD
 # ------------------------------------------------------------------------------------------ size, pages
 
 
-def test_long_invoice_spans_pages_and_stays_small(renderer: HtmlPdfRenderer, tmp_path) -> None:
+def test_long_invoice_spans_pages_and_stays_small(renderer, tmp_path) -> None:
     lines = [make_line(i, f"Towar numer {i} — śrubka ocynkowana M{i % 12 + 3}", str(i % 7 + 1), "3.33", "23")
              for i in range(1, 151)]
     doc = make_fs(lines=lines)
@@ -413,12 +408,12 @@ def test_long_invoice_spans_pages_and_stays_small(renderer: HtmlPdfRenderer, tmp
 
 @pytest.mark.parametrize("factory", [make_fs, make_pa, make_fsd, make_kfs, make_zw, make_eur])
 @pytest.mark.parametrize("template", ["pl", "en"])
-def test_every_sample_renders_under_2_mb(renderer: HtmlPdfRenderer, factory, template: str) -> None:
+def test_every_sample_renders_under_2_mb(renderer, factory, template: str) -> None:
     pdf = renderer.render(factory(), template)
     assert pdf.startswith(b"%PDF-") and len(pdf) < MAX_BYTES
 
 
-def test_unit_prices_keep_their_precision(renderer: HtmlPdfRenderer) -> None:
+def test_unit_prices_keep_their_precision(renderer) -> None:
     doc = make_fs(lines=[make_line(1, "Podkładka M3", "1000", "0.0125", "23", unit="szt.")])
     assert "1 Podkładka M3 1 000 szt. 0,0125 12,50 23% 2,88 15,38" in pdf_lines(renderer.render(doc))
 
@@ -431,9 +426,40 @@ def test_amount_in_words_helper() -> None:
     assert amount(Decimal("1234567.5")).replace("\u00a0", " ") == "1 234 567,50"
 
 
-def test_text_from_the_database_is_printed_literally(renderer: HtmlPdfRenderer) -> None:
+def test_text_from_the_database_is_printed_literally(renderer) -> None:
     doc = make_fs(lines=[make_line(1, 'Kabel <b>HDMI</b> & "USB" {{ 7*7 }}', "1", "10.00", "23")])
     doc.remarks = "<script>alert(1)</script> 50% taniej & szybciej"
     text = flat(pdf_text(renderer.render(doc)))
     assert 'Kabel <b>HDMI</b> & "USB" {{ 7*7 }}' in text
     assert "<script>alert(1)</script> 50% taniej & szybciej" in text
+
+
+HOSTILE = ['#set page(width: 1cm) *bold* _x_ #text(red)[czerwony]', '[link](x) $x^2$ \\ backslash `code` <label> @ref',
+           '#{panic("boom")} #import "/etc/passwd" #read("x")', '= Heading // comment /* c */ ~ -- --- ...',
+           '{{ 7*7 }} {% raw %} <b>HDMI</b> & "USB" \'s\'']
+
+
+def test_hostile_erp_text_prints_literally_and_never_becomes_markup_or_code(renderer) -> None:
+    """Names, addresses and remarks carrying typst/HTML/jinja syntax print character for character (read back
+    with PDFium, the validator's reader); CJK and emoji next to them never break the invoice."""
+    from sellintegro_invoice_pdf.validate import pdf_text as pdfium_text
+
+    from .conftest import totals_of, vat_table
+
+    names = [*HOSTILE, "Herbata 茶叶 🍵 Ελληνικό τσάι"]
+    lines = [make_line(i, name, "1", "10.00", "23") for i, name in enumerate(names, 1)]
+    doc = make_fs(lines=lines, ksef=False)
+    doc.vat_table, doc.totals = vat_table(lines), totals_of(vat_table(lines))
+    doc.payment.to_pay = doc.totals.gross
+    doc.buyer.name = "#text(red)[Nabywca] $ \\ *sp. z o.o.*"
+    doc.buyer.street = "ul. <Długa> 1 #2 [lok. 3]"
+    doc.remarks = "*Uwaga* #emph[x] ```raw``` 50% taniej & szybciej"
+    pdf = renderer.render(doc)
+    text = pdfium_text(pdf)
+    solid = "".join(text.split())                    # long names wrap in their cell (also at "[" or "(")
+    for value in [*HOSTILE, doc.buyer.name, doc.buyer.street, doc.remarks]:
+        assert "".join(value.split()) in solid, value
+    assert doc.buyer.name in text and doc.remarks in flat(text)
+    assert "Herbata" in text and "Ελληνικό τσάι" in text
+    assert len(PdfReader(io.BytesIO(pdf)).pages) == 1          # "#set page(width: 1cm)" set nothing
+    assert f"Do zapłaty: {printed(doc.totals.gross)} zł" in flat(pdf_text(pdf))

@@ -13,9 +13,9 @@ import pytest
 
 from sellintegro_core.errors import DocumentError
 from sellintegro_core.models import Order
-from sellintegro_invoice_pdf.config import RendererConfig
 from sellintegro_invoice_pdf.ksef import KsefMark
 from sellintegro_invoice_pdf.renderer import HtmlPdfRenderer
+from sellintegro_invoice_pdf.typst_renderer import BUILTIN_TYPST_DIR, TEMPLATE_FILE, TypstPdfRenderer
 from sellintegro_invoice_pdf.validate import check_pdf, check_printed, expected_kod1, vat_warnings
 from tests.conftest import run_cli
 
@@ -23,12 +23,14 @@ from .conftest import V6_URL, V7_B64, decode_qr, make_fs, make_kfs, make_line, p
 from .test_pdf_command import write_scenario
 
 
-@pytest.fixture(scope="module")
-def renderer() -> HtmlPdfRenderer:
-    return HtmlPdfRenderer(RendererConfig())
+def edited_typst(folder: Path, old: str, new: str) -> None:
+    """``folder/invoice.typ``: the built-in typst template with ``old`` replaced by ``new``."""
+    source = (BUILTIN_TYPST_DIR / TEMPLATE_FILE).read_text(encoding="utf-8")
+    assert old in source
+    (folder / TEMPLATE_FILE).write_text(source.replace(old, new), encoding="utf-8")
 
 
-def refused(renderer: HtmlPdfRenderer, doc, template: str = "pl") -> str:
+def refused(renderer, doc, template: str = "pl") -> str:
     with pytest.raises(DocumentError) as caught:
         renderer.render(doc, template)
     assert caught.value.code == "validation_failed"
@@ -36,20 +38,20 @@ def refused(renderer: HtmlPdfRenderer, doc, template: str = "pl") -> str:
     return caught.value.message
 
 
-def test_a_line_that_does_not_tie_is_refused(renderer: HtmlPdfRenderer) -> None:
+def test_a_line_that_does_not_tie_is_refused(renderer) -> None:
     doc = make_fs()
     doc.lines[1] = doc.lines[1].model_copy(update={"quantity": Decimal("4")})     # 4 × 54,50 ≠ 163,50
     message = refused(renderer, doc)
     assert "'lines tie'" in message and "line 2" in message
 
 
-def test_net_plus_vat_must_be_gross(renderer: HtmlPdfRenderer) -> None:
+def test_net_plus_vat_must_be_gross(renderer) -> None:
     doc = make_fs()
     doc.lines[0] = doc.lines[0].model_copy(update={"gross": doc.lines[0].gross + Decimal("0.01")})
     assert "'lines tie'" in refused(renderer, doc)
 
 
-def test_vat_table_must_match_the_lines(renderer: HtmlPdfRenderer) -> None:
+def test_vat_table_must_match_the_lines(renderer) -> None:
     doc = make_fs()
     row = doc.vat_table[0]
     doc.vat_table[0] = row.model_copy(update={"net": row.net + 10, "gross": row.gross + 10})
@@ -58,30 +60,36 @@ def test_vat_table_must_match_the_lines(renderer: HtmlPdfRenderer) -> None:
     assert "'VAT table matches the lines'" in message and "rate 23%" in message
 
 
-def test_header_must_match_the_vat_table(renderer: HtmlPdfRenderer) -> None:
+def test_header_must_match_the_vat_table(renderer) -> None:
     doc = make_fs()
     doc.totals = doc.totals.model_copy(update={"gross": doc.totals.gross + 1})
     assert "'header matches the VAT table'" in refused(renderer, doc)
 
 
-def test_a_template_that_drops_a_mandatory_element_is_refused(renderer: HtmlPdfRenderer, tmp_path: Path) -> None:
+def test_a_template_that_drops_a_mandatory_element_is_refused(renderer, renderer_name: str, tmp_path: Path) -> None:
     folder = tmp_path / "no-buyer"
     folder.mkdir()
-    (folder / "_parties.html").write_text("<p>{{ seller.name }} NIP {{ seller.tax_id }}</p>", encoding="utf-8")
+    if renderer_name == "typst_pdf":
+        edited_typst(folder, "..data.parties.map(", "..data.parties.slice(0, 1).map(")
+    else:
+        (folder / "_parties.html").write_text("<p>{{ seller.name }} NIP {{ seller.tax_id }}</p>", encoding="utf-8")
     message = refused(renderer, make_fs(), str(folder))
     assert "'mandatory elements'" in message and "buyer name (art. 106e ust. 1 pkt 3)" in message
 
 
-def test_a_correction_must_name_the_corrected_invoice(renderer: HtmlPdfRenderer, tmp_path: Path) -> None:
+def test_a_correction_must_name_the_corrected_invoice(renderer, renderer_name: str, tmp_path: Path) -> None:
     folder = tmp_path / "no-refs"
     folder.mkdir()
-    (folder / "KFS.html").write_text('{% extends "base.html" %}{% block body %}{% include "_correction_lines.html" %}'
-                                     '{% endblock %}', encoding="utf-8")
+    if renderer_name == "typst_pdf":
+        edited_typst(folder, "#let r = data.references", "#let r = none")
+    else:
+        (folder / "KFS.html").write_text('{% extends "base.html" %}{% block body %}'
+                                         '{% include "_correction_lines.html" %}{% endblock %}', encoding="utf-8")
     message = refused(renderer, make_kfs(), str(folder))
     assert "corrected document number (art. 106j ust. 2 pkt 2): 'FS 12/2026'" in message
 
 
-def test_the_qr_code_carries_the_documents_kod1_link(renderer: HtmlPdfRenderer, tmp_path: Path) -> None:
+def test_the_qr_code_carries_the_documents_kod1_link(renderer, tmp_path: Path) -> None:
     doc = make_fs()
     pdf = renderer.render(doc)
     assert decode_qr(pdf, tmp_path) == [expected_kod1(doc, "prod")] == [V6_URL]
@@ -94,7 +102,7 @@ def test_the_qr_code_carries_the_documents_kod1_link(renderer: HtmlPdfRenderer, 
     assert "'QR code'" in caught.value.message and V6_URL in caught.value.message
 
 
-def test_vat_row_matching_no_method_is_printed_as_stored_with_a_warning(renderer: HtmlPdfRenderer) -> None:
+def test_vat_row_matching_no_method_is_printed_as_stored_with_a_warning(renderer) -> None:
     lines = [make_line(1, "Herbata", "7", "20.06", "5"), make_line(2, "Kawa", "1", "3.60", "5")]
     doc = make_fs(lines=lines, ksef=False)
     row = doc.vat_table[0]                 # 144,02 net at 5 %: net × rate 7,20, stored (line sum) 7,19
@@ -124,9 +132,12 @@ def exempt_doc(reason: str | None):
     return doc
 
 
-def run_shop(tmp_path: Path, docs, renderer: str = "") -> tuple[int, str, dict]:
-    shop = write_scenario(tmp_path / "shop", docs, tables='[window]\nbefore_setup = "include"')
-    text = shop.read_text(encoding="utf-8").replace('[renderer]\nplugin = "html_pdf"\n', renderer)
+def run_shop(tmp_path: Path, docs, renderer: str = "", plugin: str = "html_pdf") -> tuple[int, str, dict]:
+    """``sellintegro run`` on ``docs``; ``renderer`` replaces the ``[renderer]`` section when given."""
+    shop = write_scenario(tmp_path / "shop", docs, tables='[window]\nbefore_setup = "include"', plugin=plugin)
+    text = shop.read_text(encoding="utf-8")
+    if renderer:
+        text = text.replace(f'[renderer]\nplugin = "{plugin}"\n', renderer)
     shop.write_text(text, encoding="utf-8")
     placed = datetime.fromisoformat("2026-04-15T09:00:00+02:00")
     orders = [Order(id=d.order_ref.value, status_id="1", status_name="Nowe", date_add=placed) for d in docs]
@@ -139,8 +150,8 @@ def run_shop(tmp_path: Path, docs, renderer: str = "") -> tuple[int, str, dict]:
     return result.returncode, result.stdout + result.stderr, attached
 
 
-def test_exempt_lines_without_a_basis_are_not_uploaded_and_the_run_exits_1(tmp_path: Path) -> None:
-    code, output, attached = run_shop(tmp_path, [exempt_doc(None)])
+def test_exempt_lines_without_a_basis_are_not_uploaded_and_the_run_exits_1(tmp_path: Path, renderer_name: str) -> None:
+    code, output, attached = run_shop(tmp_path, [exempt_doc(None)], plugin=renderer_name)
     assert code == 1 and "FS 21/2026" not in attached
     assert "Przyczyna zwolnienia z VAT" in output and "[renderer] exemption_basis" in output
 
@@ -160,17 +171,17 @@ def test_subiekts_own_basis_wins_over_the_scenarios(tmp_path: Path) -> None:
     assert apply_exemption_basis(exempt_doc(None), "art. 43").vat_exemption_reason == "art. 43"
 
 
-def test_a_document_failing_the_validator_is_not_uploaded(tmp_path: Path) -> None:
+def test_a_document_failing_the_validator_is_not_uploaded(tmp_path: Path, renderer_name: str) -> None:
     good, bad = make_fs(), make_fs(number="FS 22/2026", doc_id="1022")
     bad.order_ref = bad.order_ref.model_copy(update={"value": "7654321"})
     bad.totals = bad.totals.model_copy(update={"vat": bad.totals.vat + 1})
-    code, output, attached = run_shop(tmp_path, [good, bad])
+    code, output, attached = run_shop(tmp_path, [good, bad], plugin=renderer_name)
     assert code == 1
     assert "FS 12/2026" in attached and "FS 22/2026" not in attached
     assert "header matches the VAT table" in output and "Fix:" in output
 
 
-def test_the_run_report_carries_the_vat_row_warning(tmp_path: Path) -> None:
+def test_the_run_report_carries_the_vat_row_warning(tmp_path: Path, renderer_name: str) -> None:
     lines = [make_line(1, "Herbata", "7", "20.06", "5"), make_line(2, "Kawa", "1", "3.60", "5")]
     doc = make_fs(lines=lines, ksef=False, number="FS 23/2026", doc_id="1023")
     row = doc.vat_table[0]
@@ -179,14 +190,14 @@ def test_the_run_report_carries_the_vat_row_warning(tmp_path: Path) -> None:
                  zip(doc.lines, (Decimal("7.02"), Decimal("0.17")), strict=True)]
     doc.totals = totals_of(doc.vat_table)
     doc.payment.to_pay = doc.totals.gross
-    code, output, attached = run_shop(tmp_path, [doc])
+    code, output, attached = run_shop(tmp_path, [doc], plugin=renderer_name)
     assert code == 0 and "FS 23/2026" in attached
     report = json.loads(output[output.index("{"):output.rindex("}") + 1])
     row_messages = [r["message"] for r in report["rows"] if r["document"] == "FS 23/2026"]
     assert any("warning:" in m and "neither net × rate" in m for m in row_messages), row_messages
 
 
-def test_names_in_other_scripts_are_not_refused(renderer: HtmlPdfRenderer) -> None:
+def test_names_in_other_scripts_are_not_refused(renderer) -> None:
     """Text extractors misread fallback fonts (CJK, emoji): such names never make a lawful PDF fail."""
     lines = [make_line(1, "Ελληνικό τσάι 茶叶 🍵 Sencha", "1", "18.52", "5"),
              make_line(2, "緑茶", "2", "10.00", "5")]
@@ -200,7 +211,7 @@ def test_names_in_other_scripts_are_not_refused(renderer: HtmlPdfRenderer) -> No
 # ------------------------------------------------------------------ fallback fonts, corrections, plan
 
 
-def test_polish_names_next_to_cjk_and_emoji_are_read_back(renderer: HtmlPdfRenderer) -> None:
+def test_polish_names_next_to_cjk_and_emoji_are_read_back(renderer) -> None:
     """A CJK/emoji name makes WeasyPrint embed a fallback font as a 2-byte CID subset; pypdf then garbled the
     Polish names ('Ś' read as '\\x019') and the validator refused a correct invoice."""
     lines = [make_line(1, "Ελληνικό μέλι 蜂蜜 🍯 ąćęłńóśźż", "1", "18.52", "5"),
@@ -221,7 +232,7 @@ def test_polish_names_next_to_cjk_and_emoji_are_read_back(renderer: HtmlPdfRende
     assert "Święta" not in caught.value.message
 
 
-def test_a_correction_with_negative_quantities_and_values_is_accepted(renderer: HtmlPdfRenderer) -> None:
+def test_a_correction_with_negative_quantities_and_values_is_accepted(renderer) -> None:
     before = make_line(2, "Kawa ziarnista 1 kg", "3", "54.50", "8", side="before")
     after = make_line(2, "Kawa ziarnista 1 kg", "-1", "54.50", "8", side="after")      # net -54,50
     doc = make_kfs()
@@ -239,7 +250,7 @@ def test_a_correction_with_negative_quantities_and_values_is_accepted(renderer: 
     assert "'lines tie'" in message and "line 2 (after): quantity -1 × price 54,50 ≠ net 54,50" in message
 
 
-def test_a_faktura_without_lines_is_accepted_when_its_totals_are_zero(renderer: HtmlPdfRenderer) -> None:
+def test_a_faktura_without_lines_is_accepted_when_its_totals_are_zero(renderer) -> None:
     empty = make_fs(lines=[], ksef=False)
     empty.vat_table, empty.totals = [], totals_of([])
     empty.payment.to_pay = empty.totals.gross
@@ -251,12 +262,13 @@ def test_a_faktura_without_lines_is_accepted_when_its_totals_are_zero(renderer: 
     assert "'VAT table matches the lines'" in message and "is in the VAT table but on no line" in message
 
 
-def test_plan_check_raises_what_render_raises_without_a_pdf(renderer: HtmlPdfRenderer, monkeypatch) -> None:
+def test_plan_check_raises_what_render_raises_without_a_pdf(renderer, renderer_name: str, monkeypatch) -> None:
     doc = make_fs()
     doc.lines[1] = doc.lines[1].model_copy(update={"quantity": Decimal("4")})
     message = refused(renderer, doc)
     made: list[str] = []
-    monkeypatch.setattr(HtmlPdfRenderer, "_write_pdf", lambda *a, **k: made.append("pdf") or b"")
+    maker = (TypstPdfRenderer, "_compile") if renderer_name == "typst_pdf" else (HtmlPdfRenderer, "_write_pdf")
+    monkeypatch.setattr(*maker, lambda *a, **k: made.append("pdf") or b"")
     with pytest.raises(DocumentError) as caught:
         renderer.plan_check(doc)
     assert caught.value.message == message and caught.value.code == "validation_failed"

@@ -1,5 +1,5 @@
 """Custom templates are sandboxed: no command runs, no file from outside the template folder is embedded, no URL
-is fetched. Real ``sellintegro run`` / ``sellintegro pdf`` processes with the real WeasyPrint renderer on the demo
+is fetched. Real ``sellintegro run`` / ``sellintegro pdf`` processes with html_pdf (WeasyPrint) on the demo
 database; the PDFs are read back from the emulator (pypdf for embedded files, pdftotext for the text), and a real
 HTTP server on 127.0.0.1 counts the requests a template tries to make.
 """
@@ -126,9 +126,18 @@ def _filed(emulator: Any, number: str) -> bytes:
     return bytes(data)
 
 
+def html_stack(stack_factory: Any) -> Any:
+    """A stack whose scenario uses the HTML renderer (these templates are HTML; typst_pdf is the default)."""
+    stack = stack_factory()
+    data = stack.data
+    data["renderer"]["plugin"] = "html_pdf"
+    stack.rewrite(data)
+    return stack
+
+
 def test_a_template_cannot_embed_or_fetch_anything_outside_its_folder(stack_factory: Any, web: dict[str, Any],
                                                                      tmp_path: Path) -> None:
-    stack = stack_factory()
+    stack = html_stack(stack_factory)
     secret = _secret_file(tmp_path)
     leaky_template(stack.folder, web["url"], secret)
     data = stack.data
@@ -154,7 +163,7 @@ def test_a_template_cannot_embed_or_fetch_anything_outside_its_folder(stack_fact
 
 
 def test_a_template_cannot_run_code(stack_factory: Any, tmp_path: Path) -> None:
-    stack = stack_factory()
+    stack = html_stack(stack_factory)
     marker = tmp_path / "template-ran-a-command"
     evil_template(stack.folder, marker)
     # `sellintegro pdf`: the preview refuses the template with a clear message, writes no PDF

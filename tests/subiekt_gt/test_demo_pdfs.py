@@ -10,8 +10,6 @@ import pytest
 
 from sellintegro_core.errors import DocumentError
 from sellintegro_core.exemption import apply_exemption_basis
-from sellintegro_invoice_pdf.config import RendererConfig
-from sellintegro_invoice_pdf.renderer import HtmlPdfRenderer
 from sellintegro_invoice_pdf.validate import vat_warnings
 
 from .conftest import by_id, read_all
@@ -19,9 +17,12 @@ from .conftest import by_id, read_all
 FALLBACK = "art. 43 ust. 1 pkt 29 lit. a ustawy o VAT"
 
 
-@pytest.fixture(scope="module")
-def renderer() -> HtmlPdfRenderer:
-    return HtmlPdfRenderer(RendererConfig(ksef_environment="prod"))
+@pytest.fixture(scope="module", params=["typst_pdf", "html_pdf"])
+def renderer(request):
+    """Both renderers print every demo document (each test runs once per renderer)."""
+    from tests.invoice_pdf.conftest import make_renderer
+
+    return make_renderer(request.param, ksef_environment="prod")
 
 
 @pytest.fixture(scope="module")
@@ -37,7 +38,7 @@ def text_of(pdf: bytes) -> str:
     return " ".join(" ".join((p.extract_text() or "") for p in PdfReader(io.BytesIO(pdf)).pages).split())
 
 
-def render(renderer: HtmlPdfRenderer, doc, label=None) -> str:
+def render(renderer, doc, label=None) -> str:
     return text_of(renderer.render(apply_exemption_basis(doc, FALLBACK), ksef_label=label))
 
 

@@ -1,6 +1,7 @@
-"""Rough render speed of the html_pdf renderer (not a test): PDFs per second per core for a 3-line invoice.
+"""Rough render speed of a renderer (not a test): PDFs per second per core for a 3-line invoice.
 
-    python plugins/invoice_pdf/benchmarks/render_speed.py [--batches 5] [--per-batch 10] [--template pl]
+    python plugins/invoice_pdf/benchmarks/render_speed.py [--renderer typst_pdf|html_pdf] [--batches 5]
+        [--per-batch 10] [--template pl]
 
 Uses CPU time of this process (one core), best batch of several, after a warm-up render (fonts, templates).
 Every render gets a different invoice hash, so every PDF has its own QR code (as in a real run).
@@ -18,6 +19,7 @@ from decimal import Decimal
 from sellintegro_core.api import DocumentLine, KsefInfo, Party, Payment, SalesDocument, Totals, VatRow
 from sellintegro_invoice_pdf.ksef import make_ksef_number
 from sellintegro_invoice_pdf.renderer import HtmlPdfRenderer
+from sellintegro_invoice_pdf.typst_renderer import TypstPdfRenderer
 
 
 def _line(position: int, name: str, qty: str, price: str, rate: str) -> DocumentLine:
@@ -57,10 +59,15 @@ def main() -> None:
     parser.add_argument("--batches", type=int, default=5)
     parser.add_argument("--per-batch", type=int, default=10)
     parser.add_argument("--template", default="pl")
-    parser.add_argument("--svg", action="store_true", help="draw QR codes as inline SVG instead of slots")
+    parser.add_argument("--renderer", choices=("typst_pdf", "html_pdf"), default="typst_pdf")
+    parser.add_argument("--svg", action="store_true", help="html_pdf: draw QR codes as inline SVG, not slots")
     args = parser.parse_args()
-    renderer = HtmlPdfRenderer()
-    renderer._qr_slots = not args.svg
+    renderer: HtmlPdfRenderer | TypstPdfRenderer
+    if args.renderer == "html_pdf":
+        renderer = HtmlPdfRenderer()
+        renderer._qr_slots = not args.svg
+    else:
+        renderer = TypstPdfRenderer()
     documents = []
     for i in range(args.batches * args.per_batch + 1):
         document = sample_invoice()

@@ -1,7 +1,7 @@
 """``sellintegro pdf SCENARIO --document NUMBER``: render one document to a PDF file, BaseLinker untouched.
 
 The scenario's source is built and asked for the document (``source.find(ref)``, by number or id); the
-scenario's renderer (``html_pdf`` unless the scenario names another) renders it. The sink is never built.
+scenario's renderer (``typst_pdf`` unless the scenario names another) renders it. The sink is never built.
 """
 
 from __future__ import annotations

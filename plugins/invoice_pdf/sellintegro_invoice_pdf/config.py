@@ -27,3 +27,16 @@ class RendererConfig(BaseModel):
     templates_dir: Path | None = None
     strict_nip: bool = False
     print_title: bool = False       # print Subiekt's tytuł / podtytuł under the heading (never instead of it)
+
+
+class TypstRendererConfig(RendererConfig):
+    """``[renderer] plugin = "typst_pdf"``: the keys of ``html_pdf`` plus the typst options.
+
+    ``templates_dir`` holds your own ``invoice.typ`` (``templates_dir/<lang>/invoice.typ`` or
+    ``templates_dir/invoice.typ``); ``pdf_tags`` writes a tagged (accessible) PDF, larger and slower, off by
+    default; ``system_fonts`` lets typst fall back to the system's fonts for characters DejaVu Sans lacks (CJK,
+    emoji); the built-in DejaVu Sans shipped with the package is always used first.
+    """
+
+    pdf_tags: bool = False
+    system_fonts: bool = True

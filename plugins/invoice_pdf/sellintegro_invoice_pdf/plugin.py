@@ -1,4 +1,4 @@
-"""Hook implementations of sellintegro-invoice-pdf. Imports stay light: weasyprint loads on first render."""
+"""Hook implementations of sellintegro-invoice-pdf. Imports stay light: typst/weasyprint load on first render."""
 
 from __future__ import annotations
 
@@ -13,11 +13,20 @@ def _make_renderer(config: Any, context: ComponentContext) -> Any:
     return HtmlPdfRenderer(config, base_dir=context.base_dir)
 
 
+def _make_typst_renderer(config: Any, context: ComponentContext) -> Any:
+    from .typst_renderer import TypstPdfRenderer
+
+    return TypstPdfRenderer(config, base_dir=context.base_dir)
+
+
 @hookimpl
 def sellintegro_register_renderers(register: Any) -> None:
-    """Register the ``html_pdf`` renderer (jinja2 templates -> PDF with KSeF KOD I)."""
-    from .config import RendererConfig
+    """Register the ``typst_pdf`` renderer (typst template, the default) and ``html_pdf`` (jinja2 HTML templates
+    and WeasyPrint), both printing the same invoice with the KSeF KOD I."""
+    from .config import RendererConfig, TypstRendererConfig
 
+    register(RendererSpec(name="typst_pdf", config_model=TypstRendererConfig, factory=_make_typst_renderer,
+                          description="typst template to PDF with the KSeF QR code (fast, small PDFs)"))
     register(RendererSpec(name="html_pdf", config_model=RendererConfig, factory=_make_renderer,
                           description="HTML templates to PDF (WeasyPrint) with the KSeF QR code"))
 

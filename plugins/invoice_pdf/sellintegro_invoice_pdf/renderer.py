@@ -128,20 +128,7 @@ class HtmlPdfRenderer:
     def ksef_mark(self, document: SalesDocument,
                   ksef_label: Literal["number", "offline"] | None = None) -> KsefMark:
         """What the document shows for KSeF (§4.2 of ksef_visualisation.md); raises ``DocumentError``."""
-        if document.kind in RECEIPT_KINDS:
-            if document.ksef.state != "not_in_ksef" or document.ksef.number:
-                log.warning("%s: a %s is never a KSeF invoice; its KSeF data is ignored", document.number,
-                            document.kind)
-            return KsefMark(environment=self.config.ksef_environment)
-        try:
-            mark = decide(document.ksef, seller_nip=document.seller.nip, issue_date=document.issue_date,
-                          environment=self.config.ksef_environment, ksef_label=ksef_label,
-                          kod2_url=document.extra.get("ksef_kod2_url"), strict_nip=self.config.strict_nip)
-        except DocumentError as exc:
-            raise DocumentError(f"{document.number}: {exc.message}", code=exc.code, internal=exc.internal) from None
-        for warning in mark.warnings:
-            log.warning("%s: %s", document.number, warning)
-        return mark
+        return ksef_mark_for(document, self.config, ksef_label)
 
     # ---------------------------------------------------------------- internals
 
@@ -197,7 +184,7 @@ class HtmlPdfRenderer:
                 raise DocumentError(f'template {key!r} is neither "pl", "en" nor an existing folder ({folder})',
                                     code="template_error")
             folders.append(folder)
-            lang, overrides = _read_labels(folder)
+            lang, overrides = read_labels(folder)
         labels = labels_for(lang, overrides)
         # user folders first, the built-in set for every file they do not have; sandboxed
         env = template_environment(folders, BUILTIN_DIR, autoescape=True, undefined=StrictUndefined,
@@ -220,7 +207,26 @@ class HtmlPdfRenderer:
                             url_fetcher=fetcher)
 
 
-def _read_labels(folder: Path) -> tuple[str, dict[str, str]]:
+def ksef_mark_for(document: SalesDocument, config: RendererConfig,
+                  ksef_label: Literal["number", "offline"] | None = None) -> KsefMark:
+    """What ``document`` shows for KSeF under ``config`` (every renderer of this package); ``DocumentError``."""
+    if document.kind in RECEIPT_KINDS:
+        if document.ksef.state != "not_in_ksef" or document.ksef.number:
+            log.warning("%s: a %s is never a KSeF invoice; its KSeF data is ignored", document.number,
+                        document.kind)
+        return KsefMark(environment=config.ksef_environment)
+    try:
+        mark = decide(document.ksef, seller_nip=document.seller.nip, issue_date=document.issue_date,
+                      environment=config.ksef_environment, ksef_label=ksef_label,
+                      kod2_url=document.extra.get("ksef_kod2_url"), strict_nip=config.strict_nip)
+    except DocumentError as exc:
+        raise DocumentError(f"{document.number}: {exc.message}", code=exc.code, internal=exc.internal) from None
+    for warning in mark.warnings:
+        log.warning("%s: %s", document.number, warning)
+    return mark
+
+
+def read_labels(folder: Path) -> tuple[str, dict[str, str]]:
     """``labels.json`` of a custom folder -> (language, overrides); Polish without the file."""
     path = folder / "labels.json"
     if not path.exists():
