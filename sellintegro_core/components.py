@@ -1,20 +1,31 @@
 """Component descriptors that plugins register, and the protocols the components implement.
 
 A plugin registers a *spec* (name + pydantic config model + factory). The engine validates the scenario
-section with ``config_model`` and calls ``factory(config, context)`` to build the component.
+section with ``config_model`` and calls ``factory(config, context)`` to build the component. A spec is typed by
+the protocol its factory returns: ``SourceSpec`` is a ``ComponentSpec[Source]``, and so on.
+
+Besides the four kinds (:class:`Source`, :class:`Sink`, :class:`Rule`, :class:`Renderer`) a component may offer
+optional *capabilities*, each a named runtime-checkable protocol the host tests with ``isinstance``:
+:class:`Closable`, :class:`Checkable`, :class:`Finder`, :class:`BatchingSink`, :class:`CountsCalls`,
+:class:`StatusChecking`, :class:`Preflighting`, :class:`PlanCheckingSink`, :class:`PlanCheckingRenderer` and
+:class:`ReferencesStatuses`. docs/plugins.md lists what each one is for.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 if TYPE_CHECKING:  # keep `sellintegro --help` fast: pydantic models are imported only when used
+    import argparse
+
     from pydantic import BaseModel
 
-    from .models import Action, ActionResult, Order, OrderFacts, OrderKey, SalesDocument, Window
+    from .models import Action, ActionResult, AfterAction, AttachDocument, Order, OrderFacts, OrderKey, \
+        SalesDocument, Window
 
 # ------------------------------------------------------------------ context given to factories
 
@@ -39,6 +50,12 @@ class MemoryState:
         self.values[key] = value
 
 
+class Waiter(Protocol):
+    """What a component may do with the run's stop flag: wait, and return early (True) when a stop comes."""
+
+    def wait(self, seconds: float) -> bool: ...
+
+
 @dataclass
 class ComponentContext:
     """What a component factory gets besides its own config section."""
@@ -48,7 +65,7 @@ class ComponentContext:
     timezone: str = "Europe/Warsaw"
     state: StateStore | None = None       # persistent per-scenario state (ledger-backed)
     plan_only: bool = False               # True in `plan`: components must not write anywhere
-    stop: Any = None                      # the run's StopFlag: wait with ``stop.wait(s)``, never a bare sleep
+    stop: Waiter | None = None            # the run's StopFlag: wait with ``stop.wait(s)``, never a bare sleep
     budgets: Any = None                   # shared per-token call budgets (sellintegro_core.budget.Budgets)
     options: dict[str, Any] = field(default_factory=dict)
 
@@ -71,8 +88,7 @@ class Source(Protocol):
 
     def read(self, window: Window) -> Iterator[SalesDocument]: ...
 
-    # Optional: ``find(ref) -> SalesDocument | None`` (by number or id, for `sellintegro pdf`),
-    # ``check() -> list[CheckItem]`` (for `sellintegro check`), ``close()``.
+    # Optional capabilities: Finder (`sellintegro pdf`), Checkable (`sellintegro check`), Closable.
 
 
 @dataclass
@@ -85,8 +101,8 @@ class OrderQuery:
 
     refs: list[str] | None = None
     key: OrderKey = "order_id"
-    date_from: Any = None                 # aware datetime
-    date_to: Any = None
+    date_from: datetime | None = None     # aware datetime
+    date_to: datetime | None = None
     statuses: list[str] | None = None
     include_unconfirmed: bool = False
 
@@ -118,9 +134,8 @@ class Sink(Protocol):
     def fetch_orders(self, query: OrderQuery) -> Iterator[Order]: ...
     def apply(self, action: Action, context: ApplyContext) -> ActionResult: ...
 
-    # Optional: ``apply_batch(actions, contexts) -> list[ActionResult]`` for SetStatus/SetField actions
-    # (e.g. one setOrderStatuses call per status), ``api_calls: int`` (calls made so far in this run),
-    # ``check() -> list[CheckItem]``, ``close()``.
+    # Optional capabilities: BatchingSink, CountsCalls, Preflighting, PlanCheckingSink, StatusChecking,
+    # Checkable, Closable.
 
 
 @dataclass
@@ -135,7 +150,7 @@ class OrderScan:
 class RuleContext:
     """Facts a rule may use besides the order and its documents. No I/O happens through it."""
 
-    now: Any                              # aware datetime
+    now: datetime                         # aware datetime
     window: Window
     scenario: str = ""
 
@@ -144,12 +159,24 @@ class RuleContext:
 class Rule(Protocol):
     """Pure: decides actions for one order from the order, its documents and ledger facts."""
 
-    def scan(self) -> OrderScan: ...
-    def pending(self, documents: list[SalesDocument], facts: OrderFacts, context: RuleContext) -> bool:
-        """True when the order may still need work (so the engine must fetch it from the sink)."""
+    def scan(self) -> OrderScan:
+        """Which orders the rule wants to see (only the referenced ones, or every order of the window)."""
         ...
+
+    def pending(self, documents: list[SalesDocument], facts: OrderFacts, context: RuleContext) -> bool:
+        """Whether the order these documents reference may still need work, from ledger facts alone.
+
+        Called before any order is fetched: False means the order is settled, the engine never fetches it from
+        the sink (no API call) and never calls ``decide`` for it. The contract: when ``pending`` is False,
+        ``decide`` would write nothing (no attach, status or field change). ``facts`` are empty when the
+        ledger has never seen the order. Say True when unsure: it only costs a fetch.
+        """
+        ...
+
     def decide(self, order: Order | None, documents: list[SalesDocument], facts: OrderFacts,
-               context: RuleContext) -> list[Action]: ...
+               context: RuleContext) -> list[Action]:
+        """The actions for one order (``None`` when the sink does not have it). Pure: no I/O."""
+        ...
 
 
 @runtime_checkable
@@ -160,38 +187,125 @@ class Renderer(Protocol):
                ksef_label: Literal["number", "offline"] | None = None) -> bytes: ...
 
 
+# ------------------------------------------------------------------ optional capabilities
+
+
+@runtime_checkable
+class Closable(Protocol):
+    """Holds resources (a connection, a client): the host calls ``close()`` once it is done with it."""
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class Checkable(Protocol):
+    """Adds lines to `sellintegro check` (reachability, credentials, settings). Never writes."""
+
+    def check(self) -> list[CheckItem]: ...
+
+
+@runtime_checkable
+class Finder(Protocol):
+    """A source that finds one document by number or id (`sellintegro pdf`, the panel's preview)."""
+
+    def find(self, ref: str) -> SalesDocument | None: ...
+
+
+@runtime_checkable
+class BatchingSink(Protocol):
+    """A sink that applies many status/field changes at once (e.g. one setOrderStatuses call per status).
+
+    Returns one result per action, in order. Without it the engine applies them one by one with ``apply``.
+    """
+
+    def apply_batch(self, actions: Sequence[AfterAction],
+                    contexts: Sequence[ApplyContext]) -> list[ActionResult]: ...
+
+
+@runtime_checkable
+class CountsCalls(Protocol):
+    """A sink that counts the API calls it made in this run (shown in the run's summary and history)."""
+
+    @property
+    def api_calls(self) -> int: ...
+
+
+@runtime_checkable
+class StatusChecking(Protocol):
+    """A sink that checks status names exist (`sellintegro check`'s "statuses exist" lines)."""
+
+    def check_statuses(self, names: list[str]) -> list[CheckItem]: ...
+
+
+@runtime_checkable
+class Preflighting(Protocol):
+    """A sink that resolves every status, series and field name before the run's first write: raises
+    ``ConfigError`` naming the unknown ones, so a typo writes nothing."""
+
+    def preflight(self, statuses: list[str]) -> None: ...
+
+
+@runtime_checkable
+class PlanCheckingSink(Protocol):
+    """A sink's checks of an attach before any call (`sellintegro plan`): raises ``DocumentError``."""
+
+    def plan_check(self, action: AttachDocument) -> None: ...
+
+
+@runtime_checkable
+class PlanCheckingRenderer(Protocol):
+    """A renderer's checks before the PDF is made (`sellintegro plan`): raises ``DocumentError``."""
+
+    def plan_check(self, document: SalesDocument, template: str = "pl", *,
+                   ksef_label: Literal["number", "offline"] | None = None) -> None: ...
+
+
+@runtime_checkable
+class ReferencesStatuses(Protocol):
+    """A rule that names the order statuses it sets or scans (checked by `check` and before the first write)."""
+
+    def referenced_statuses(self) -> list[str]: ...
+
+
 # ------------------------------------------------------------------ specs registered by plugins
 
-Factory = Callable[[Any, ComponentContext], Any]
+T = TypeVar("T")
+Factory = Callable[[Any, ComponentContext], T]   # (the plugin's validated config model, context) -> component
 
 
 @dataclass(frozen=True)
-class ComponentSpec:
+class ComponentSpec(Generic[T]):
+    """A component a plugin registers: ``factory(config, context)`` builds it from the validated
+    ``config_model``; ``T`` is the protocol it implements."""
+
     name: str
     config_model: type[BaseModel]
-    factory: Factory
+    factory: Callable[[Any, ComponentContext], T]
     description: str = ""
     kind: str = "component"
 
 
 @dataclass(frozen=True)
-class SourceSpec(ComponentSpec):
+class SourceSpec(ComponentSpec[Source]):
     kind: str = "source"
 
 
 @dataclass(frozen=True)
-class SinkSpec(ComponentSpec):
+class SinkSpec(ComponentSpec[Sink]):
     kind: str = "sink"
 
 
 @dataclass(frozen=True)
-class RuleSpec(ComponentSpec):
+class RuleSpec(ComponentSpec[Rule]):
     kind: str = "rule"
 
 
 @dataclass(frozen=True)
-class RendererSpec(ComponentSpec):
+class RendererSpec(ComponentSpec[Renderer]):
     kind: str = "renderer"
+
+
+AnySpec = SourceSpec | SinkSpec | RuleSpec | RendererSpec
 
 
 @dataclass(frozen=True)
@@ -206,8 +320,8 @@ class CommandSpec:
 
     name: str
     help: str
-    setup: Callable[[Any], None]
-    run: Callable[[Any], int]
+    setup: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
     after: str = ""
 
 
@@ -229,12 +343,12 @@ class Limits:
             self.raised_by["before_setup_days"] = plugin
 
 
-def close_quietly(component: Any) -> None:
-    close = getattr(component, "close", None)
-    if callable(close):
-        close()
+def close_quietly(component: object) -> None:
+    """Close a component that is :class:`Closable` (anything else has nothing to close)."""
+    if isinstance(component, Closable):
+        component.close()
 
 
-def component_checks(component: Any) -> Iterable[CheckItem]:
-    check = getattr(component, "check", None)
-    return check() if callable(check) else []
+def component_checks(component: object) -> Iterable[CheckItem]:
+    """The `check` lines of a :class:`Checkable` component (none for any other)."""
+    return component.check() if isinstance(component, Checkable) else []
