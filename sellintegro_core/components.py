@@ -24,8 +24,17 @@ if TYPE_CHECKING:  # keep `sellintegro --help` fast: pydantic models are importe
 
     from pydantic import BaseModel
 
-    from .models import Action, ActionResult, AfterAction, AttachDocument, Order, OrderFacts, OrderKey, \
-        SalesDocument, Window
+    from .models import (
+        Action,
+        ActionResult,
+        AfterAction,
+        AttachDocument,
+        Order,
+        OrderFacts,
+        OrderKey,
+        SalesDocument,
+        Window,
+    )
 
 # ------------------------------------------------------------------ context given to factories
 

@@ -39,7 +39,7 @@ from .errors import (
     Stopped,
 )
 from .ledger import open_ledger
-from .models import AttachDocument, Order, OrderKey, SalesDocument, SetField, SetStatus, Skip, Window
+from .models import AttachDocument, Order, SalesDocument, SetField, SetStatus, Skip, Window
 from .plugins import PluginHost, get_host
 from .report import Row, RunReport
 from .scenario_ledger import LedgerStore, ScenarioLedger

@@ -9,7 +9,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -17,6 +17,7 @@ DocumentKind = Literal["FS", "PA", "KFS", "ZW", "FSd"]
 DOCUMENT_KINDS: tuple[str, ...] = ("FS", "PA", "KFS", "ZW", "FSd")
 OrderKey = Literal["order_id", "shop_order_id", "external_order_id"]
 KsefState = Literal["not_in_ksef", "numbered", "online_pending", "offline_pending"]
+M = TypeVar("M", bound=BaseModel)
 
 
 class _Model(BaseModel):
@@ -366,3 +367,21 @@ class OrderFacts(_Model):
     def with_failed(self, key: str, message: str) -> OrderFacts:
         """These facts with ``key`` failed with ``message``."""
         return self.model_copy(update={"failed": {**self.failed, key: message}})
+
+
+def updated(model: M, changes: Mapping[str, Any]) -> M:
+    """A copy of a frozen ``model`` with ``changes``; a dotted key changes a nested model.
+
+    ``updated(document, {"payment.to_pay": Decimal("0"), "remarks": "paid"})`` leaves ``document`` as it was.
+    """
+    own: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for path, value in changes.items():
+        head, dot, rest = path.partition(".")
+        if dot:
+            nested.setdefault(head, {})[rest] = value
+        else:
+            own[head] = value
+    for head, inner in nested.items():
+        own[head] = updated(own.get(head, getattr(model, head)), inner)
+    return model.model_copy(update=own)

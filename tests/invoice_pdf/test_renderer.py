@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from sellintegro_core.errors import DocumentError
-from sellintegro_core.models import KsefInfo, SalesDocument
+from sellintegro_core.models import KsefInfo, SalesDocument, updated
 from sellintegro_invoice_pdf.config import RendererConfig
 from sellintegro_invoice_pdf.formatting import amount, words
 from sellintegro_invoice_pdf.renderer import HtmlPdfRenderer
@@ -189,7 +189,7 @@ def test_test_environment_uses_the_test_host(fs_doc: SalesDocument, tmp_path) ->
 
 def test_online_pending_after_the_wait_prints_offline(renderer: HtmlPdfRenderer, fs_doc: SalesDocument,
                                                       tmp_path) -> None:
-    fs_doc.ksef = KsefInfo(state="online_pending", hash=V6_HEX)
+    fs_doc = updated(fs_doc, {"ksef": KsefInfo(state="online_pending", hash=V6_HEX)})
     with pytest.raises(DocumentError) as info:
         renderer.render(fs_doc)
     assert info.value.code == "ksef_pending"
@@ -201,7 +201,7 @@ def test_online_pending_after_the_wait_prints_offline(renderer: HtmlPdfRenderer,
 
 
 def test_offline_pending_is_refused(renderer: HtmlPdfRenderer, fs_doc: SalesDocument) -> None:
-    fs_doc.ksef = KsefInfo(state="offline_pending", hash=V6_HEX)
+    fs_doc = updated(fs_doc, {"ksef": KsefInfo(state="offline_pending", hash=V6_HEX)})
     with pytest.raises(DocumentError) as info:
         renderer.render(fs_doc, ksef_label="offline")
     assert info.value.code == "ksef_offline"
@@ -214,7 +214,7 @@ KOD2 = ("https://qr.ksef.mf.gov.pl/certificate/Nip/5265877635/5265877635/01F20A5
 
 def test_offline_invoice_with_kod2_shows_both_codes(renderer: HtmlPdfRenderer, fs_doc: SalesDocument,
                                                     tmp_path) -> None:
-    fs_doc.ksef = KsefInfo(state="offline_pending", hash=V6_HEX)
+    fs_doc = updated(fs_doc, {"ksef": KsefInfo(state="offline_pending", hash=V6_HEX)})
     fs_doc.extra["ksef_kod2_url"] = KOD2
     pdf = renderer.render(fs_doc, ksef_label="offline")
     assert sorted(decode_qr(pdf, tmp_path)) == sorted([V6_URL, KOD2])
@@ -235,7 +235,8 @@ def test_offline_invoice_with_kod2_shows_both_codes(renderer: HtmlPdfRenderer, f
 def test_bad_ksef_data_is_a_document_error(renderer: HtmlPdfRenderer, number: str | None, stored_hash: str | None,
                                            code: str) -> None:
     doc = make_fs()
-    doc.ksef = KsefInfo(state="numbered", number=fs_ksef_number() if number == "VALID" else number, hash=stored_hash)
+    doc = updated(doc, {"ksef": KsefInfo(state="numbered", number=fs_ksef_number() if number == "VALID" else number,
+                                         hash=stored_hash)})
     with pytest.raises(DocumentError) as info:
         renderer.render(doc)
     assert info.value.code == code
@@ -243,7 +244,7 @@ def test_bad_ksef_data_is_a_document_error(renderer: HtmlPdfRenderer, number: st
 
 
 def test_bad_seller_nip_is_a_document_error(renderer: HtmlPdfRenderer, fs_doc: SalesDocument) -> None:
-    fs_doc.seller.nip = "526-587-76-36"
+    fs_doc = updated(fs_doc, {"seller.nip": "526-587-76-36"})
     with pytest.raises(DocumentError) as info:
         renderer.render(fs_doc)
     assert info.value.code == "ksef_nip"
@@ -276,7 +277,7 @@ def test_receipt_copy_is_clearly_non_fiscal_without_qr(renderer: HtmlPdfRenderer
 
 def test_receipt_ignores_ksef_data_it_cannot_have(renderer: HtmlPdfRenderer, pa_doc: SalesDocument,
                                                   tmp_path) -> None:
-    pa_doc.ksef = KsefInfo(state="numbered", number=fs_ksef_number(), hash=V6_HEX)
+    pa_doc = updated(pa_doc, {"ksef": KsefInfo(state="numbered", number=fs_ksef_number(), hash=V6_HEX)})
     pdf = renderer.render(pa_doc)
     assert decode_qr(pdf, tmp_path) == []
     assert "ksef" not in pdf_text(pdf).lower()
@@ -368,9 +369,8 @@ def test_foreign_currency_in_polish_template(renderer: HtmlPdfRenderer, eur_doc:
 
 def test_foreign_currency_without_rate_or_pln_vat_is_refused(renderer: HtmlPdfRenderer,
                                                              eur_doc: SalesDocument) -> None:
-    eur_doc.exchange_rate = None
-    for row in eur_doc.vat_table:
-        row.vat_pln = None
+    eur_doc = updated(eur_doc, {"exchange_rate": None,
+                                "vat_table": [updated(row, {"vat_pln": None}) for row in eur_doc.vat_table]})
     with pytest.raises(DocumentError) as info:
         renderer.render(eur_doc)
     assert info.value.code == "exchange_rate_missing"
@@ -385,9 +385,7 @@ def test_english_invoice_for_a_foreign_buyer(renderer: HtmlPdfRenderer, fs_doc: 
 
 
 def test_legal_annotations_are_printed(renderer: HtmlPdfRenderer, fs_doc: SalesDocument) -> None:
-    fs_doc.split_payment = True
-    fs_doc.cash_accounting = True
-    fs_doc.reverse_charge = True
+    fs_doc = updated(fs_doc, {"split_payment": True, "cash_accounting": True, "reverse_charge": True})
     text = flat(pdf_text(renderer.render(fs_doc)))
     for phrase in ["mechanizm podzielonej płatności", "metoda kasowa", "odwrotne obciążenie"]:
         assert phrase in text
@@ -433,7 +431,7 @@ def test_amount_in_words_helper() -> None:
 
 def test_text_from_the_database_is_printed_literally(renderer: HtmlPdfRenderer) -> None:
     doc = make_fs(lines=[make_line(1, 'Kabel <b>HDMI</b> & "USB" {{ 7*7 }}', "1", "10.00", "23")])
-    doc.remarks = "<script>alert(1)</script> 50% taniej & szybciej"
+    doc = updated(doc, {"remarks": "<script>alert(1)</script> 50% taniej & szybciej"})
     text = flat(pdf_text(renderer.render(doc)))
     assert 'Kabel <b>HDMI</b> & "USB" {{ 7*7 }}' in text
     assert "<script>alert(1)</script> 50% taniej & szybciej" in text
