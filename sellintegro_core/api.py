@@ -11,7 +11,7 @@ from typing import Any
 
 from .check import run_checks
 from .clock import now
-from .components import CheckItem, Limits, close_quietly, component_checks
+from .components import CheckItem, Finder, Limits, close_quietly, component_checks
 from .config import COMPONENT_SECTIONS, Scenario, load_scenario, read_toml
 from .engine import RunReport, StopFlag, build_component, run_scenario
 from .errors import (
@@ -78,10 +78,9 @@ def render_document_pdf(scenario: Scenario, ref: str, *, host: PluginHost | None
     """
     source = build_component(scenario, "source", host=host, plan_only=True)
     try:
-        find = getattr(source, "find", None)
-        if not callable(find):
+        if source is None or not isinstance(source, Finder):
             raise ConfigError(f"the source {scenario.plugin_name('source')!r} cannot look up single documents")
-        document = find(ref)
+        document = source.find(ref)
         if document is None:
             raise DocumentError(f"document {ref!r} not found in the source of scenario {scenario.name!r}",
                                 code="not_found")

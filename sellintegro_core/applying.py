@@ -86,11 +86,12 @@ class Applier:
     def _plan_attach(self, action: AttachDocument, document: SalesDocument | None) -> ActionResult:
         """What the run would record for this attach, without sending or rendering a PDF: the sink's checks
         before any call (``plan_check``) and the renderer's checks before the PDF (its ``plan_check``: KSeF
-        data, template errors and the checks on the document's data; else ``render_html``), when the
-        components offer them."""
+        data, template errors and the checks on the document's data), when the components offer them
+        (:class:`PlanCheckingSink`, :class:`PlanCheckingRenderer`)."""
         try:
-            if isinstance(self.sink, PlanCheckingSink):
-                self.sink.plan_check(action)
+            sink = self._the_sink()
+            if isinstance(sink, PlanCheckingSink):
+                sink.plan_check(action)
             if document is None:
                 raise DocumentError(f"document {action.document_number} is no longer in the source")
             document = apply_exemption_basis(document, self.exemption_basis)

@@ -149,8 +149,9 @@ class PgBudgets:
                 self.ledger.queries += 1
                 row = db.execute("INSERT INTO sellintegro_budget_calls (budget, at) VALUES (%s, %s) RETURNING id",
                                  (budget, now)).fetchone()
-                return int(row[0]), 0.0
-        return self.ledger._guard(work)
+                return int(row[0]) if row is not None else None, 0.0
+        claimed: tuple[int | None, float] = self.ledger._guard(work)
+        return claimed
 
     def finished(self, budget: str, slot: int) -> None:
         self.ledger._tx([("UPDATE sellintegro_budget_calls SET at = GREATEST(at, EXTRACT(EPOCH FROM "

@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from . import clock
-from .components import CheckItem, close_quietly, component_checks
+from .components import CheckItem, ReferencesStatuses, StatusChecking, close_quietly, component_checks
 from .config import Scenario, load_scenario
 from .errors import ConfigError, SellintegroError
 from .ledger_file import check_ledger_file
@@ -69,14 +69,12 @@ def run_checks(path: str | Path, *, host: Any) -> list[CheckItem]:
         before = len(items)
         _safe_checks(sink, "sink", items)
         sink_down = len(items) > before and not any(item.ok for item in items[before:])
-        names = getattr(rule, "referenced_statuses", None)
-        verify = getattr(sink, "check_statuses", None)
         if sink_down:
             items.append(CheckItem("statuses exist", False,
                                    "not checked: the sink did not answer (see the line above)"))
-        elif callable(names) and callable(verify):
+        elif isinstance(rule, ReferencesStatuses) and isinstance(sink, StatusChecking):
             try:
-                items.extend(verify(list(names())))
+                items.extend(sink.check_statuses(list(rule.referenced_statuses())))
             except SellintegroError as exc:
                 items.append(CheckItem("statuses exist", False, str(exc)))
         close_quietly(sink)

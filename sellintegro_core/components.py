@@ -35,6 +35,7 @@ if TYPE_CHECKING:  # keep `sellintegro --help` fast: pydantic models are importe
         SalesDocument,
         Window,
     )
+    from .stopping import StopFlag
 
 # ------------------------------------------------------------------ context given to factories
 
@@ -59,12 +60,6 @@ class MemoryState:
         self.values[key] = value
 
 
-class Waiter(Protocol):
-    """What a component may do with the run's stop flag: wait, and return early (True) when a stop comes."""
-
-    def wait(self, seconds: float) -> bool: ...
-
-
 @dataclass
 class ComponentContext:
     """What a component factory gets besides its own config section."""
@@ -74,7 +69,7 @@ class ComponentContext:
     timezone: str = "Europe/Warsaw"
     state: StateStore | None = None       # persistent per-scenario state (ledger-backed)
     plan_only: bool = False               # True in `plan`: components must not write anywhere
-    stop: Waiter | None = None            # the run's StopFlag: wait with ``stop.wait(s)``, never a bare sleep
+    stop: StopFlag | None = None          # the run's stop flag: wait with ``stop.wait(s)``, never a bare sleep
     budgets: Any = None                   # shared per-token call budgets (sellintegro_core.budget.Budgets)
     options: dict[str, Any] = field(default_factory=dict)
 

@@ -19,7 +19,8 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from .components import Limits
 from .errors import ConfigError
 
-WEEKDAYS = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+WEEKDAYS: tuple[Weekday, ...] = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 SCHEDULE_EARLIEST = 60        # 1:00
@@ -44,8 +45,7 @@ class ScheduleConfig(_Strict):
     mode: Literal["auto", "manual"] = "auto"
     every_minutes: int = Field(30, ge=5, le=1440)
     hours: str = "1:00-23:00"
-    weekdays: list[Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]] = Field(
-        default_factory=lambda: list(WEEKDAYS), min_length=1)
+    weekdays: list[Weekday] = Field(default_factory=lambda: list(WEEKDAYS), min_length=1)
 
     @field_validator("hours")
     @classmethod
@@ -175,7 +175,7 @@ class Scenario:
         sec = getattr(self.model, kind)
         if sec is None:
             return DEFAULT_RENDERER if kind == "renderer" else None
-        return sec.plugin
+        return str(sec.plugin)
 
 
 def format_validation_error(exc: ValidationError, prefix: str = "", *,

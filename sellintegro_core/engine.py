@@ -170,7 +170,7 @@ class Engine:
             report.message = redact(getattr(exc, "message", str(exc)))
             raise
         finally:
-            report.api_calls = int(sink.api_calls or 0) if isinstance(sink, CountsCalls) else 0
+            report.api_calls = int(sink.api_calls or 0) if sink is not None and isinstance(sink, CountsCalls) else 0
             report.finished_at = self.now()
             if report.outcome == "ok" and report.counts.get("failed"):
                 report.outcome = "document_errors"
@@ -284,12 +284,14 @@ class Engine:
 
     def _preflight(self) -> None:
         """Before the first write: the sink resolves every status, series and field name the scenario uses."""
-        if not isinstance(self._sink, Preflighting):
+        sink, rule = self._sink, self._rule
+        if sink is None or not isinstance(sink, Preflighting):
             return
-        rule = self._rule
-        statuses = [str(s) for s in rule.referenced_statuses()] if isinstance(rule, ReferencesStatuses) else []
+        statuses: list[str] = []
+        if rule is not None and isinstance(rule, ReferencesStatuses):
+            statuses = [str(s) for s in rule.referenced_statuses()]
         try:
-            self._sink.preflight(statuses)
+            sink.preflight(statuses)
         except ConfigError as exc:
             raise ConfigError(f"{exc.message} Nothing was written: every name is checked before the first "
                               "write.", errors=exc.errors) from None

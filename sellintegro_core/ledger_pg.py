@@ -166,7 +166,8 @@ class PgLedger(BindsScenario):
             with self._lock:
                 cur = self._db.execute(sql, params)
                 self.queries += 1
-                return cur.fetchall()
+                rows: list[Any] = cur.fetchall()
+                return rows
         return self._guard(work)
 
     def _dicts(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
