@@ -134,10 +134,10 @@ def test_the_engine_never_changes_the_facts_a_rule_was_given(tmp_path: Path, fix
     folder.mkdir()
     (folder / "docs.jsonl").write_text(make_doc("FS 1/11/2026", "101").model_dump_json() + "\n", encoding="utf-8")
     (folder / "orders.jsonl").write_text(make_order("101").model_dump_json() + "\n", encoding="utf-8")
-    (folder / "shop.toml").write_text('name = "keeper"\n[window]\nbefore_setup = "include"\n[source]\nplugin = "jsonl"\npath = "docs.jsonl"\n'
-                                      '[sink]\nplugin = "jsonl"\norders = "orders.jsonl"\n'
-                                      '[rule]\nplugin = "facts_keeper"\n[renderer]\nplugin = "text_pdf"\n',
-                                      encoding="utf-8")
+    (folder / "shop.toml").write_text(
+        'name = "keeper"\n[window]\nbefore_setup = "include"\n'
+        '[source]\nplugin = "jsonl"\npath = "docs.jsonl"\n[sink]\nplugin = "jsonl"\norders = "orders.jsonl"\n'
+        '[rule]\nplugin = "facts_keeper"\n[renderer]\nplugin = "text_pdf"\n', encoding="utf-8")
     host = PluginHost(extra_plugins=[KeeperPlugin()])
     FactsKeeper.seen = []
     report = run_scenario(load_scenario(folder / "shop.toml", host=host), host=host)
