@@ -11,7 +11,32 @@ from typing import Any
 
 from .check import run_checks
 from .clock import now
-from .components import CheckItem, Finder, Limits, close_quietly, component_checks
+from .components import (  # the component protocols and their optional capabilities (docs/plugins.md)
+    BatchingSink,
+    Checkable,
+    CheckItem,
+    Closable,
+    ComponentSpec,
+    CountsCalls,
+    Finder,
+    Limits,
+    PlanCheckingRenderer,
+    PlanCheckingSink,
+    Preflighting,
+    ReferencesStatuses,
+    Renderer,
+    RendererSpec,
+    RendersHtml,
+    Rule,
+    RuleSpec,
+    Sink,
+    SinkSpec,
+    Source,
+    SourceSpec,
+    StatusChecking,
+    close_quietly,
+    component_checks,
+)
 from .config import COMPONENT_SECTIONS, Scenario, load_scenario, read_toml
 from .engine import RunReport, StopFlag, build_component, run_scenario
 from .errors import (
@@ -25,9 +50,11 @@ from .errors import (
 )
 from .exemption import apply_exemption_basis
 from .ledger import SqliteLedger, open_ledger
+from .models import updated
 from .output import outcome_table_rows
 from .plugins import PluginHost, get_host
 from .scale import enqueue_run, is_distributed
+from .scenario_ledger import LedgerStore, ScenarioLedger
 from .schedule import ScenarioLock, lock_path, next_run
 
 __all__ = [
@@ -104,3 +131,8 @@ def safe_filename(number: str) -> str:
 
 
 __all__ += ["safe_filename"]
+
+__all__ += ["BatchingSink", "Checkable", "Closable", "ComponentSpec", "CountsCalls", "Finder", "LedgerStore",
+            "PlanCheckingRenderer", "PlanCheckingSink", "Preflighting", "ReferencesStatuses", "Renderer",
+            "RendererSpec", "RendersHtml", "Rule", "RuleSpec", "ScenarioLedger", "Sink", "SinkSpec", "Source",
+            "SourceSpec", "StatusChecking", "updated"]

@@ -11,7 +11,15 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from .components import ApplyContext, BatchingSink, PlanCheckingRenderer, PlanCheckingSink, Renderer, Sink
+from .components import (
+    ApplyContext,
+    BatchingSink,
+    PlanCheckingRenderer,
+    PlanCheckingSink,
+    Renderer,
+    RendersHtml,
+    Sink,
+)
 from .errors import DocumentError
 from .exemption import apply_exemption_basis
 from .models import Action, ActionResult, AfterAction, AttachDocument, OrderFacts, SalesDocument, Skip
@@ -86,8 +94,8 @@ class Applier:
     def _plan_attach(self, action: AttachDocument, document: SalesDocument | None) -> ActionResult:
         """What the run would record for this attach, without sending or rendering a PDF: the sink's checks
         before any call (``plan_check``) and the renderer's checks before the PDF (its ``plan_check``: KSeF
-        data, template errors and the checks on the document's data), when the components offer them
-        (:class:`PlanCheckingSink`, :class:`PlanCheckingRenderer`)."""
+        data, template errors and the checks on the document's data; else its HTML), when the components offer
+        them (:class:`PlanCheckingSink`, :class:`PlanCheckingRenderer`, :class:`RendersHtml`)."""
         try:
             sink = self._the_sink()
             if isinstance(sink, PlanCheckingSink):
@@ -98,6 +106,8 @@ class Applier:
             renderer = self.renderer()
             if isinstance(renderer, PlanCheckingRenderer):
                 renderer.plan_check(document, action.template, ksef_label=action.ksef_label)
+            elif isinstance(renderer, RendersHtml):
+                renderer.render_html(document, action.template, ksef_label=action.ksef_label)
         except DocumentError as exc:
             return ActionResult(key=action.key, outcome="failed", message=exc.message, data={"code": exc.code})
         return ActionResult(key=action.key, outcome="planned", message=action.reason or "would attach")

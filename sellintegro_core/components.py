@@ -7,8 +7,10 @@ the protocol its factory returns: ``SourceSpec`` is a ``ComponentSpec[Source]``,
 Besides the four kinds (:class:`Source`, :class:`Sink`, :class:`Rule`, :class:`Renderer`) a component may offer
 optional *capabilities*, each a named runtime-checkable protocol the host tests with ``isinstance``:
 :class:`Closable`, :class:`Checkable`, :class:`Finder`, :class:`BatchingSink`, :class:`CountsCalls`,
-:class:`StatusChecking`, :class:`Preflighting`, :class:`PlanCheckingSink`, :class:`PlanCheckingRenderer` and
-:class:`ReferencesStatuses`. docs/plugins.md lists what each one is for.
+:class:`StatusChecking`, :class:`Preflighting`, :class:`PlanCheckingSink`, :class:`PlanCheckingRenderer`,
+:class:`RendersHtml` and :class:`ReferencesStatuses`. A runtime check looks at method names only (two protocols
+with the same method name, such as the sink's and the renderer's ``plan_check``, are told apart by the kind).
+docs/plugins.md lists what each one is for.
 """
 
 from __future__ import annotations
@@ -262,6 +264,15 @@ class PlanCheckingRenderer(Protocol):
 
     def plan_check(self, document: SalesDocument, template: str = "pl", *,
                    ksef_label: Literal["number", "offline"] | None = None) -> None: ...
+
+
+@runtime_checkable
+class RendersHtml(Protocol):
+    """A renderer that also gives the document as HTML (for browsers). `plan` renders the HTML to find the
+    document's errors when the renderer is not :class:`PlanCheckingRenderer`."""
+
+    def render_html(self, document: SalesDocument, template: str = "pl", *,
+                    ksef_label: Literal["number", "offline"] | None = None) -> str: ...
 
 
 @runtime_checkable
