@@ -90,6 +90,10 @@ class SqliteLedger(BindsScenario):
                               "that the folder is writable") from exc
         self._db.row_factory = sqlite3.Row
 
+    @property
+    def location(self) -> str:
+        return str(self.path)
+
     # -- helpers
     def _write(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
         if self.read_only:

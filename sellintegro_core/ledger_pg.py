@@ -136,6 +136,10 @@ class PgLedger(BindsScenario):
         self._db = connect(url)
         self._guard(lambda: migrate(self._db))
 
+    @property
+    def location(self) -> str:
+        return ""        # as before the ledger was bound to a scenario: the claim tags of PostgreSQL setups stay
+
     # -- helpers
     def _guard(self, work: Callable[[], T]) -> T:
         try:

@@ -82,6 +82,12 @@ class LedgerStore(Protocol):
 
     read_only: bool
 
+    @property
+    def location(self) -> str:
+        """Where the store lives (a file path; empty for a database server): part of a component's identity,
+        e.g. the BaseLinker sink's claim tag, so it must not change between versions."""
+        ...
+
     def setup_at(self, scenario: str) -> datetime | None: ...
     def ensure_setup(self, scenario: str, moment: datetime) -> datetime: ...
     def start_run(self, scenario: str, started_at: datetime) -> int: ...
@@ -124,6 +130,11 @@ class ScenarioLedger:
     @property
     def read_only(self) -> bool:
         return self.store.read_only
+
+    @property
+    def location(self) -> str:
+        """Where the ledger lives (see :attr:`LedgerStore.location`)."""
+        return self.store.location
 
     # -- set-up and runs
     def setup_at(self) -> datetime | None:

@@ -20,6 +20,7 @@ from sellintegro_core.components import (
     Sink,
     StatusChecking,
 )
+from sellintegro_core.ledger import SqliteLedger
 from sellintegro_core.models import SetStatus
 from sellintegro_core.plugins import PluginHost
 from sellintegro_core.testing import MemoryState, MemoryStepLog
@@ -46,3 +47,20 @@ def test_the_sink_offers_its_capabilities_by_protocol(emulator, tmp_path: Path) 
         assert sink.api_calls - before <= 2      # the status list once, then one setOrderStatuses for all three
     finally:
         sink.close()
+
+
+def test_the_claim_tag_is_made_from_the_scenario_ledgers_file(emulator, tmp_path: Path) -> None:
+    """The sink's claim tag (which scenario uploaded a file) still includes the ledger's path now that the
+    component's state is the scenario-bound ledger: files uploaded before keep being recognised as ours."""
+    from sellintegro_baselinker.claims import instance_tag
+
+    store = SqliteLedger(tmp_path / "ledger.db")
+    spec = PluginHost().component("sink", "baselinker")
+    sink = spec.factory(spec.config_model.model_validate(section(emulator.url)),
+                        ComponentContext(scenario="caps", base_dir=tmp_path, state=store.scenario("caps")))
+    try:
+        assert sink.tag == instance_tag("caps", tmp_path, None, str(tmp_path / "ledger.db"))
+        assert sink.tag != instance_tag("caps", tmp_path)
+    finally:
+        sink.close()
+        store.close()

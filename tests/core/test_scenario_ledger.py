@@ -6,10 +6,18 @@ from __future__ import annotations
 import sqlite3
 from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
+from pydantic import BaseModel, ConfigDict
+
+from sellintegro_core import hookimpl
+from sellintegro_core.components import ComponentContext, RuleSpec
+from sellintegro_core.config import load_scenario
+from sellintegro_core.engine import build_component
 from sellintegro_core.ledger import SqliteLedger, open_ledger
 from sellintegro_core.models import ActionResult, AttachDocument, SetStatus, Skip
+from sellintegro_core.plugins import PluginHost
 from sellintegro_core.scenario_ledger import ScenarioLedger
 
 T0 = datetime(2026, 11, 25, 10, 0, tzinfo=ZoneInfo("Europe/Warsaw"))
@@ -117,3 +125,44 @@ def test_bound_ledger_reads_a_file_written_in_the_old_format(tmp_path: Path) -> 
         assert [e["document_number"] for e in ledger.history("1")] == ["FS 2/2026"]
     finally:
         ledger.close()
+
+
+
+class _ContextKeeper:
+    """A rule plugin whose factory keeps the context it was given."""
+
+    contexts: list[ComponentContext] = []
+
+    @hookimpl
+    def sellintegro_register_rules(self, register: Any) -> None:
+        def factory(config: Any, context: ComponentContext) -> Any:
+            _ContextKeeper.contexts.append(context)
+            return object()
+
+        register(RuleSpec(name="context_keeper", config_model=_Empty, factory=factory))
+
+
+class _Empty(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+def test_components_get_the_scenario_ledger_as_state_with_its_location(scenario_dir: Path) -> None:
+    """A component's state is its scenario's ledger, and its location is the ledger file (the BaseLinker sink's
+    claim tag is made from it: it must stay what it was before the ledger was bound to a scenario)."""
+    host = PluginHost(extra_plugins=[_ContextKeeper()])
+    toml = (scenario_dir / "shop.toml").read_text(encoding="utf-8").replace('plugin = "attach_all"',
+                                                                         'plugin = "context_keeper"')
+    (scenario_dir / "shop.toml").write_text(toml, encoding="utf-8")
+    scenario = load_scenario(scenario_dir / "shop.toml", host=host)
+    store = open_ledger(scenario.model.state.url, scenario.base_dir)
+    try:
+        _ContextKeeper.contexts = []
+        build_component(scenario, "rule", host=host, ledger=store.scenario(scenario.name))
+        (context,) = _ContextKeeper.contexts
+        assert isinstance(context.state, ScenarioLedger) and context.state.scenario == "test-shop"
+        assert context.state.location == str(scenario_dir / "sellintegro-state.db")
+        context.state.set_state("seen", 1)
+        assert store.scenario("other").get_state("seen") is None
+        assert store.scenario("test-shop").get_state("seen") == 1
+    finally:
+        store.close()
