@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any, Literal, overload
+from typing import Any, Literal, TypeVar, overload
 
 from . import clock
 from .applying import BATCH_SIZE, Applier
@@ -49,6 +49,7 @@ from .stopping import StopFlag
 from .window import compute_window
 
 MAX_DECISION_ROUNDS = 4
+T = TypeVar("T")
 
 __all__ = ["BATCH_SIZE", "Engine", "ProgressHook", "Row", "RunReport", "StopFlag", "build_component",
            "run_scenario"]
@@ -124,10 +125,20 @@ class Engine:
     def now(self) -> datetime:
         return clock.now(self.scenario.timezone)
 
-    def _build(self, kind: Literal["source", "sink", "rule"]) -> Any:
-        """The scenario's component of ``kind``: the run needs all three (a ConfigError names a missing one)."""
-        component = build_component(self.scenario, kind, host=self.host, ledger=self.ledger,
-                                    plan_only=self.plan_only, stop=self.stop)
+    @overload
+    def _build(self, kind: Literal["source"]) -> Source | None: ...
+    @overload
+    def _build(self, kind: Literal["sink"]) -> Sink | None: ...
+    @overload
+    def _build(self, kind: Literal["rule"]) -> Rule | None: ...
+
+    def _build(self, kind: Literal["source", "sink", "rule"]) -> Source | Sink | Rule | None:
+        return build_component(self.scenario, kind, host=self.host, ledger=self.ledger, plan_only=self.plan_only,
+                               stop=self.stop)
+
+    @staticmethod
+    def _needed(component: T | None, kind: str) -> T:
+        """The run needs a source, a sink and a rule (the scenario's schema requires their sections)."""
         if component is None:
             raise ConfigError(f"{kind}.plugin: the scenario names no {kind}; add a [{kind}] section with plugin "
                               "= \"NAME\"")
@@ -151,9 +162,9 @@ class Engine:
         sink: Sink | None = None
         rule: Rule | None = None
         try:
-            source = self._build("source")
-            rule = self._rule = self._build("rule")
-            sink = self._sink = self.applier.sink = self._build("sink")
+            source = self._needed(self._build("source"), "source")
+            rule = self._rule = self._needed(self._build("rule"), "rule")
+            sink = self._sink = self.applier.sink = self._needed(self._build("sink"), "sink")
             self._run(source, sink, rule, window)
         except Stopped as exc:
             report.outcome = "stopped"
