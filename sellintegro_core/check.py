@@ -14,7 +14,7 @@ from .ledger_file import check_ledger_file
 from .schedule import next_run
 
 
-def _build(scenario: Scenario, kind: str, host: Any, items: list[CheckItem], label: str) -> Any:
+def _build(scenario: Scenario, kind: str, host: Any, items: list[CheckItem], label: str) -> object:
     from .engine import build_component
 
     try:
@@ -25,7 +25,7 @@ def _build(scenario: Scenario, kind: str, host: Any, items: list[CheckItem], lab
     return component
 
 
-def _safe_checks(component: Any, label: str, items: list[CheckItem]) -> None:
+def _safe_checks(component: object, label: str, items: list[CheckItem]) -> None:
     try:
         items.extend(component_checks(component))
     except SellintegroError as exc:

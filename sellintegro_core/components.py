@@ -26,6 +26,7 @@ if TYPE_CHECKING:  # keep `sellintegro --help` fast: pydantic models are importe
 
     from pydantic import BaseModel
 
+    from .budget import Budgets
     from .models import (
         Action,
         ActionResult,
@@ -72,7 +73,7 @@ class ComponentContext:
     state: StateStore | None = None       # persistent per-scenario state (ledger-backed)
     plan_only: bool = False               # True in `plan`: components must not write anywhere
     stop: StopFlag | None = None          # the run's stop flag: wait with ``stop.wait(s)``, never a bare sleep
-    budgets: Any = None                   # shared per-token call budgets (sellintegro_core.budget.Budgets)
+    budgets: Budgets | None = None        # shared per-token call budgets (None in plan)
     options: dict[str, Any] = field(default_factory=dict)
 
 

@@ -16,9 +16,12 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import ConfigError, SourceConnectionError
+
+if TYPE_CHECKING:
+    from .budget import PgBudgets
 from .models import OrderFacts
 from .scenario_ledger import BindsScenario, Entry, facts_of
 
@@ -308,7 +311,7 @@ class PgLedger(BindsScenario):
         yield from self._dicts("SELECT * FROM sellintegro_actions WHERE scenario = %s ORDER BY order_id, key",
                                (scenario,))
 
-    def budgets(self) -> Any:
+    def budgets(self) -> PgBudgets:
         """The shared per-token call budget, in this database (see :mod:`sellintegro_core.budget`)."""
         from .budget import PgBudgets
 
