@@ -9,31 +9,36 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from .check import run_checks
-from .clock import now
-from .components import (  # the component protocols and their optional capabilities (docs/plugins.md)
+from .capabilities import (  # optional capabilities of components (docs/plugins.md)
     BatchingSink,
     Checkable,
-    CheckItem,
     Closable,
-    ComponentSpec,
     CountsCalls,
     Finder,
-    Limits,
+    ListsSeries,
+    ListsStatuses,
     PlanCheckingRenderer,
     PlanCheckingSink,
     Preflighting,
+    PreviewsMatch,
     ReferencesStatuses,
+    RendersHtml,
+    StatusChecking,
+)
+from .check import run_checks
+from .clock import now
+from .components import (  # the component protocols and the specs plugins register
+    CheckItem,
+    ComponentSpec,
+    Limits,
     Renderer,
     RendererSpec,
-    RendersHtml,
     Rule,
     RuleSpec,
     Sink,
     SinkSpec,
     Source,
     SourceSpec,
-    StatusChecking,
     close_quietly,
     component_checks,
 )
@@ -133,6 +138,6 @@ def safe_filename(number: str) -> str:
 __all__ += ["safe_filename"]
 
 __all__ += ["BatchingSink", "Checkable", "Closable", "ComponentSpec", "CountsCalls", "Finder", "LedgerStore",
-            "PlanCheckingRenderer", "PlanCheckingSink", "Preflighting", "ReferencesStatuses", "Renderer",
-            "RendererSpec", "RendersHtml", "Rule", "RuleSpec", "ScenarioLedger", "Sink", "SinkSpec", "Source",
-            "SourceSpec", "StatusChecking", "updated"]
+            "ListsSeries", "ListsStatuses", "PlanCheckingRenderer", "PlanCheckingSink", "Preflighting",
+            "PreviewsMatch", "ReferencesStatuses", "Renderer", "RendererSpec", "RendersHtml", "Rule", "RuleSpec",
+            "ScenarioLedger", "Sink", "SinkSpec", "Source", "SourceSpec", "StatusChecking", "updated"]

@@ -11,15 +11,8 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from .components import (
-    ApplyContext,
-    BatchingSink,
-    PlanCheckingRenderer,
-    PlanCheckingSink,
-    Renderer,
-    RendersHtml,
-    Sink,
-)
+from .capabilities import BatchingSink, PlanCheckingRenderer, PlanCheckingSink, RendersHtml
+from .components import ApplyContext, Renderer, Sink
 from .errors import DocumentError
 from .exemption import apply_exemption_basis
 from .models import Action, ActionResult, AfterAction, AttachDocument, OrderFacts, SalesDocument, Skip

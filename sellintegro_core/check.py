@@ -7,7 +7,8 @@ from pathlib import Path
 from typing import Any
 
 from . import clock
-from .components import CheckItem, ReferencesStatuses, StatusChecking, close_quietly, component_checks
+from .capabilities import ReferencesStatuses, StatusChecking
+from .components import CheckItem, close_quietly, component_checks
 from .config import Scenario, load_scenario
 from .errors import ConfigError, SellintegroError
 from .ledger_file import check_ledger_file

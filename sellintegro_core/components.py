@@ -5,21 +5,19 @@ section with ``config_model`` and calls ``factory(config, context)`` to build th
 the protocol its factory returns: ``SourceSpec`` is a ``ComponentSpec[Source]``, and so on.
 
 Besides the four kinds (:class:`Source`, :class:`Sink`, :class:`Rule`, :class:`Renderer`) a component may offer
-optional *capabilities*, each a named runtime-checkable protocol the host tests with ``isinstance``:
-:class:`Closable`, :class:`Checkable`, :class:`Finder`, :class:`BatchingSink`, :class:`CountsCalls`,
-:class:`StatusChecking`, :class:`Preflighting`, :class:`PlanCheckingSink`, :class:`PlanCheckingRenderer`,
-:class:`RendersHtml` and :class:`ReferencesStatuses`. A runtime check looks at method names only (two protocols
-with the same method name, such as the sink's and the renderer's ``plan_check``, are told apart by the kind).
-docs/plugins.md lists what each one is for.
+optional *capabilities*, each a named runtime-checkable protocol the host tests with ``isinstance``: see
+:mod:`.capabilities`.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
+
+from .capabilities import Checkable, Closable
 
 if TYPE_CHECKING:  # keep `sellintegro --help` fast: pydantic models are imported only when used
     import argparse
@@ -30,8 +28,6 @@ if TYPE_CHECKING:  # keep `sellintegro --help` fast: pydantic models are importe
     from .models import (
         Action,
         ActionResult,
-        AfterAction,
-        AttachDocument,
         Order,
         OrderFacts,
         OrderKey,
@@ -192,95 +188,6 @@ class Renderer(Protocol):
 
     def render(self, document: SalesDocument, template: str = "pl", *,
                ksef_label: Literal["number", "offline"] | None = None) -> bytes: ...
-
-
-# ------------------------------------------------------------------ optional capabilities
-
-
-@runtime_checkable
-class Closable(Protocol):
-    """Holds resources (a connection, a client): the host calls ``close()`` once it is done with it."""
-
-    def close(self) -> None: ...
-
-
-@runtime_checkable
-class Checkable(Protocol):
-    """Adds lines to `sellintegro check` (reachability, credentials, settings). Never writes."""
-
-    def check(self) -> list[CheckItem]: ...
-
-
-@runtime_checkable
-class Finder(Protocol):
-    """A source that finds one document by number or id (`sellintegro pdf`, the panel's preview)."""
-
-    def find(self, ref: str) -> SalesDocument | None: ...
-
-
-@runtime_checkable
-class BatchingSink(Protocol):
-    """A sink that applies many status/field changes at once (e.g. one setOrderStatuses call per status).
-
-    Returns one result per action, in order. Without it the engine applies them one by one with ``apply``.
-    """
-
-    def apply_batch(self, actions: Sequence[AfterAction],
-                    contexts: Sequence[ApplyContext]) -> list[ActionResult]: ...
-
-
-@runtime_checkable
-class CountsCalls(Protocol):
-    """A sink that counts the API calls it made in this run (shown in the run's summary and history)."""
-
-    @property
-    def api_calls(self) -> int: ...
-
-
-@runtime_checkable
-class StatusChecking(Protocol):
-    """A sink that checks status names exist (`sellintegro check`'s "statuses exist" lines)."""
-
-    def check_statuses(self, names: list[str]) -> list[CheckItem]: ...
-
-
-@runtime_checkable
-class Preflighting(Protocol):
-    """A sink that resolves every status, series and field name before the run's first write: raises
-    ``ConfigError`` naming the unknown ones, so a typo writes nothing."""
-
-    def preflight(self, statuses: list[str]) -> None: ...
-
-
-@runtime_checkable
-class PlanCheckingSink(Protocol):
-    """A sink's checks of an attach before any call (`sellintegro plan`): raises ``DocumentError``."""
-
-    def plan_check(self, action: AttachDocument) -> None: ...
-
-
-@runtime_checkable
-class PlanCheckingRenderer(Protocol):
-    """A renderer's checks before the PDF is made (`sellintegro plan`): raises ``DocumentError``."""
-
-    def plan_check(self, document: SalesDocument, template: str = "pl", *,
-                   ksef_label: Literal["number", "offline"] | None = None) -> None: ...
-
-
-@runtime_checkable
-class RendersHtml(Protocol):
-    """A renderer that also gives the document as HTML (for browsers). `plan` renders the HTML to find the
-    document's errors when the renderer is not :class:`PlanCheckingRenderer`."""
-
-    def render_html(self, document: SalesDocument, template: str = "pl", *,
-                    ksef_label: Literal["number", "offline"] | None = None) -> str: ...
-
-
-@runtime_checkable
-class ReferencesStatuses(Protocol):
-    """A rule that names the order statuses it sets or scans (checked by `check` and before the first write)."""
-
-    def referenced_statuses(self) -> list[str]: ...
 
 
 # ------------------------------------------------------------------ specs registered by plugins

@@ -16,18 +16,8 @@ from typing import Any, Literal, TypeVar, overload
 from . import clock
 from .applying import BATCH_SIZE, Applier
 from .budget import open_budgets
-from .components import (
-    ComponentContext,
-    CountsCalls,
-    Preflighting,
-    ReferencesStatuses,
-    Renderer,
-    Rule,
-    RuleContext,
-    Sink,
-    Source,
-    close_quietly,
-)
+from .capabilities import CountsCalls, Preflighting, ReferencesStatuses
+from .components import ComponentContext, Renderer, Rule, RuleContext, Sink, Source, close_quietly
 from .config import Scenario
 from .errors import (
     EXIT_DEFERRED,

@@ -6,20 +6,20 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sellintegro_core.components import (
-    ApplyContext,
+from sellintegro_core.capabilities import (
     BatchingSink,
     Checkable,
     Closable,
-    ComponentContext,
     CountsCalls,
     Finder,
+    ListsSeries,
+    ListsStatuses,
     PlanCheckingSink,
     Preflighting,
     ReferencesStatuses,
-    Sink,
     StatusChecking,
 )
+from sellintegro_core.components import ApplyContext, ComponentContext, Sink
 from sellintegro_core.ledger import SqliteLedger
 from sellintegro_core.models import SetStatus
 from sellintegro_core.plugins import PluginHost
@@ -34,7 +34,7 @@ def test_the_sink_offers_its_capabilities_by_protocol(emulator, tmp_path: Path) 
     try:
         assert isinstance(sink, Sink)
         for capability in (BatchingSink, CountsCalls, Preflighting, PlanCheckingSink, StatusChecking, Checkable,
-                           Closable):
+                           Closable, ListsStatuses, ListsSeries):
             assert isinstance(sink, capability), capability.__name__
         for other in (Finder, ReferencesStatuses):   # not a sink's
             assert not isinstance(sink, other), other.__name__

@@ -5,20 +5,16 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sellintegro_core.components import (
+from sellintegro_core.capabilities import (
     BatchingSink,
     Checkable,
     Closable,
-    ComponentContext,
     CountsCalls,
     Finder,
     PlanCheckingSink,
     Preflighting,
-    Sink,
-    Source,
-    close_quietly,
-    component_checks,
 )
+from sellintegro_core.components import ComponentContext, Sink, Source, close_quietly, component_checks
 from sellintegro_core.config import load_scenario
 from sellintegro_core.engine import run_scenario
 from sellintegro_core.plugins import PluginHost

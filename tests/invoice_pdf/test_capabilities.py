@@ -8,14 +8,8 @@ from pathlib import Path
 
 import pytest
 
-from sellintegro_core.components import (
-    BatchingSink,
-    ComponentContext,
-    PlanCheckingRenderer,
-    ReferencesStatuses,
-    Renderer,
-    Rule,
-)
+from sellintegro_core.capabilities import BatchingSink, PlanCheckingRenderer, ReferencesStatuses
+from sellintegro_core.components import ComponentContext, Renderer, Rule
 from sellintegro_core.errors import DocumentError
 from sellintegro_core.models import KsefInfo, updated
 from sellintegro_core.plugins import PluginHost

@@ -5,14 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from sellintegro_core.components import (
-    BatchingSink,
-    Checkable,
-    Closable,
-    ComponentContext,
-    Finder,
-    Source,
-)
+from sellintegro_core.capabilities import BatchingSink, Checkable, Closable, Finder, PreviewsMatch
+from sellintegro_core.components import ComponentContext, Source
 from sellintegro_core.plugins import PluginHost
 from sellintegro_core.testing import MemoryState
 from sellintegro_subiekt_gt.demo_db import generate
@@ -25,7 +19,7 @@ def test_the_source_finds_checks_and_closes(tmp_path: Path) -> None:
                           ComponentContext(scenario="caps", base_dir=tmp_path, state=MemoryState(), plan_only=True))
     try:
         assert isinstance(source, Source)
-        for capability in (Finder, Checkable, Closable):
+        for capability in (Finder, Checkable, Closable, PreviewsMatch):
             assert isinstance(source, capability), capability.__name__
         assert not isinstance(source, BatchingSink)
         items = source.check()
