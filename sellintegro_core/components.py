@@ -228,9 +228,6 @@ class RendererSpec(ComponentSpec[Renderer]):
     kind: str = "renderer"
 
 
-AnySpec = SourceSpec | SinkSpec | RuleSpec | RendererSpec
-
-
 @dataclass(frozen=True)
 class CommandSpec:
     """A CLI command contributed by a plugin: ``sellintegro NAME ...``.
