@@ -17,6 +17,22 @@ from . import hookimpl
 if TYPE_CHECKING:
     from .budget import budget_key
     from .building import build, build_component, component_config, component_context
+    from .capabilities import (
+        BatchingSink,
+        Checkable,
+        Closable,
+        CountsCalls,
+        Finder,
+        ListsSeries,
+        ListsStatuses,
+        PlanCheckingRenderer,
+        PlanCheckingSink,
+        Preflighting,
+        PreviewsMatch,
+        ReferencesStatuses,
+        RendersHtml,
+        StatusChecking,
+    )
     from .check import run_checks
     from .clock import check_timezone, now
     from .components import (
@@ -86,12 +102,14 @@ if TYPE_CHECKING:
         Totals,
         VatRow,
         Window,
+        updated,
     )
     from .output import outcome_table_rows
     from .paths import SQLITE_URL_PREFIX, sqlite_path, sqlite_uri
     from .plugins import PluginHost, get_host
     from .report import RunReport
     from .scale import enqueue_run, is_distributed
+    from .scenario_ledger import LedgerStore, ScenarioLedger
     from .schedule import ScenarioLock, lock_path, next_run
     from .secrets import EnvSecret, MaybeEnvSecret, redact, remember_secret
     from .stopping import StopFlag
@@ -144,6 +162,13 @@ _LAZY: dict[str, str] = {
     "StopFlag": "stopping",
     "plain": "terminal",
     "recent_window": "window",
+    **dict.fromkeys((
+        'BatchingSink', 'Checkable', 'Closable', 'CountsCalls', 'Finder', 'ListsSeries', 'ListsStatuses',
+        'PlanCheckingRenderer', 'PlanCheckingSink', 'Preflighting', 'PreviewsMatch', 'ReferencesStatuses',
+        'RendersHtml', 'StatusChecking'
+    ), "capabilities"),
+    **dict.fromkeys(("LedgerStore", "ScenarioLedger"), "scenario_ledger"),
+    "updated": "models",
     **dict.fromkeys(("BEFORE_SETUP_DAYS", "DAYS_BACK", "DOCUMENT_KINDS", "SCHEDULE_HOURS", "WEEKDAYS", "DocumentKind",
                      "ORDER_KEYS", "OrderKey", "Weekday"), "vocabulary"),
 }
@@ -166,6 +191,11 @@ __all__ = [
     "env_secret_names", "render_document_pdf", "scenario_lock", "default_template", "safe_filename",
     "budget_key", "check_timezone", "BEFORE_SETUP_DAYS", "DAYS_BACK", "SCHEDULE_HOURS", "WEEKDAYS", "Weekday",
     "ORDER_KEYS", "SQLITE_URL_PREFIX", "sqlite_path", "recent_window",
+]
+__all__ += [
+    "BatchingSink", "Checkable", "Closable", "CountsCalls", "Finder", "ListsSeries", "ListsStatuses",
+    "PlanCheckingRenderer", "PlanCheckingSink", "Preflighting", "PreviewsMatch", "ReferencesStatuses",
+    "RendersHtml", "StatusChecking", "LedgerStore", "ScenarioLedger", "updated"
 ]
 
 

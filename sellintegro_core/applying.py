@@ -11,12 +11,13 @@ from collections.abc import Callable
 from datetime import datetime
 from typing import Any
 
-from .components import ApplyContext
+from .capabilities import BatchingSink, PlanCheckingRenderer, PlanCheckingSink, RendersHtml
+from .components import ApplyContext, Renderer, Sink
 from .errors import DocumentError
 from .exemption import apply_exemption_basis
-from .ledger import Ledger, LedgerStepLog
-from .models import Action, ActionResult, AttachDocument, OrderFacts, SalesDocument, Skip
+from .models import Action, ActionResult, AfterAction, AttachDocument, OrderFacts, SalesDocument, Skip
 from .report import Row, RunReport, describe
+from .scenario_ledger import ScenarioLedger
 from .secrets import redact, redact_data
 
 BATCH_SIZE = 100
@@ -25,8 +26,8 @@ BATCH_SIZE = 100
 class Applier:
     """Applies and records actions for one run (``sink`` is set once the sink is built)."""
 
-    def __init__(self, *, scenario: str, ledger: Ledger, report: RunReport, plan_only: bool, hook: Any,
-                 now: Callable[[], datetime], renderer: Callable[[], Any],
+    def __init__(self, *, scenario: str, ledger: ScenarioLedger, report: RunReport, plan_only: bool, hook: Any,
+                 now: Callable[[], datetime], renderer: Callable[[], Renderer],
                  preflight: Callable[[], None], exemption_basis: str | None = None) -> None:
         self.scenario = scenario
         self.exemption_basis = exemption_basis
@@ -38,8 +39,8 @@ class Applier:
         self.renderer = renderer
         self._preflight = preflight
         self._preflight_done = False
-        self.sink: Any = None
-        self._pending_after: list[tuple[Action, OrderFacts]] = []
+        self.sink: Sink | None = None
+        self._pending_after: list[tuple[AfterAction, OrderFacts]] = []
         self._labels: dict[str, str] = {}          # attach key -> document number (for messages)
 
     def before_write(self) -> None:
@@ -47,6 +48,11 @@ class Applier:
         if not self._preflight_done:
             self._preflight()
             self._preflight_done = True
+
+    def _the_sink(self) -> Sink:
+        if self.sink is None:
+            raise RuntimeError("an action was applied before the sink was built")
+        return self.sink
 
     # ---------------------------------------------------------------- attaches
     def attach(self, action: AttachDocument, document: SalesDocument | None) -> ActionResult:
@@ -56,7 +62,7 @@ class Applier:
             result = self._plan_attach(action, document)
             self.account(action, result, document_number=action.document_number)
             return result
-        steps = LedgerStepLog(self.ledger, self.scenario, action.key, self.now)
+        steps = self.ledger.step_log(action.key)
         warnings: list[str] = []
 
         def render() -> bytes:
@@ -68,7 +74,7 @@ class Applier:
             return bytes(pdf)
 
         try:
-            result = self.sink.apply(action, ApplyContext(steps=steps, document=document, render=render))
+            result = self._the_sink().apply(action, ApplyContext(steps=steps, document=document, render=render))
         except DocumentError as exc:
             result = ActionResult(key=action.key, outcome="failed", message=exc.message,
                                   data={"code": exc.code})
@@ -81,19 +87,20 @@ class Applier:
     def _plan_attach(self, action: AttachDocument, document: SalesDocument | None) -> ActionResult:
         """What the run would record for this attach, without sending or rendering a PDF: the sink's checks
         before any call (``plan_check``) and the renderer's checks before the PDF (its ``plan_check``: KSeF
-        data, template errors and the checks on the document's data; else ``render_html``), when the
-        components offer them."""
+        data, template errors and the checks on the document's data; else its HTML), when the components offer
+        them (:class:`PlanCheckingSink`, :class:`PlanCheckingRenderer`, :class:`RendersHtml`)."""
         try:
-            check = getattr(self.sink, "plan_check", None)
-            if callable(check):
-                check(action)
+            sink = self._the_sink()
+            if isinstance(sink, PlanCheckingSink):
+                sink.plan_check(action)
             if document is None:
                 raise DocumentError(f"document {action.document_number} is no longer in the source")
             document = apply_exemption_basis(document, self.exemption_basis)
             renderer = self.renderer()
-            before_pdf = getattr(renderer, "plan_check", None) or getattr(renderer, "render_html", None)
-            if callable(before_pdf):
-                before_pdf(document, action.template, ksef_label=action.ksef_label)
+            if isinstance(renderer, PlanCheckingRenderer):
+                renderer.plan_check(document, action.template, ksef_label=action.ksef_label)
+            elif isinstance(renderer, RendersHtml):
+                renderer.render_html(document, action.template, ksef_label=action.ksef_label)
         except DocumentError as exc:
             return ActionResult(key=action.key, outcome="failed", message=exc.message, data={"code": exc.code})
         return ActionResult(key=action.key, outcome="planned", message=action.reason or "would attach")
@@ -102,17 +109,16 @@ class Applier:
     def queued_keys(self) -> set[str]:
         return {a.key for a, _ in self._pending_after}
 
-    def queue_after(self, action: Action, facts: OrderFacts) -> None:
+    def queue_after(self, action: AfterAction, facts: OrderFacts) -> None:
         self._pending_after.append((action, facts))
 
     def flush_after(self, *, force: bool) -> None:
         """Apply queued status/field changes whose prerequisites are done (batched through the sink)."""
         if not self._pending_after or (not force and len(self._pending_after) < BATCH_SIZE):
             return
-        ready: list[Action] = []
+        ready: list[AfterAction] = []
         for action, facts in self._pending_after:
-            after = getattr(action, "after", [])
-            missing = [k for k in after if not facts.is_done(k)]
+            missing = [k for k in action.after if not facts.is_done(k)]
             if not missing:
                 ready.append(action)
             else:
@@ -127,18 +133,18 @@ class Applier:
                 self.account(action, ActionResult(key=action.key, outcome="planned",
                                                   message=action.reason or describe(action)))
             return
-        contexts = [ApplyContext(steps=LedgerStepLog(self.ledger, self.scenario, a.key, self.now)) for a in ready]
-        batch = getattr(self.sink, "apply_batch", None)
-        if callable(batch):
+        contexts = [ApplyContext(steps=self.ledger.step_log(a.key)) for a in ready]
+        sink = self._the_sink()
+        if isinstance(sink, BatchingSink):
             try:
-                results = batch(ready, contexts)
+                results = sink.apply_batch(ready, contexts)
             except DocumentError as exc:
                 results = [ActionResult(key=a.key, outcome="failed", message=exc.message) for a in ready]
         else:
             results = []
             for action, ctx in zip(ready, contexts, strict=True):
                 try:
-                    results.append(self.sink.apply(action, ctx))
+                    results.append(sink.apply(action, ctx))
                 except DocumentError as exc:
                     results.append(ActionResult(key=action.key, outcome="failed", message=exc.message))
         for action, result in zip(ready, results, strict=True):
@@ -170,21 +176,12 @@ class Applier:
     def account(self, action: Action, result: ActionResult, document_number: str = "") -> None:
         message = redact(result.message)
         self.report.counts[result.outcome] += 1
-        document_id = getattr(action, "document_id", "") or ""
-        number = document_number or getattr(action, "document_number", "") or ""
+        number = document_number or (action.document_number if isinstance(action, AttachDocument | Skip) else "")
         self.report.rows.append(Row(order_id=action.order_id, document=number, action=describe(action),
                                     outcome=result.outcome, message=message))
-        if not self.plan_only:
-            code = result.data.get("code", "") if isinstance(result.data, dict) else ""
-            if isinstance(action, Skip):
-                code = action.code
-            data = dict(result.data)
-            if isinstance(action, Skip):
-                data["final"] = action.final
-            self.ledger.record_action(
-                self.scenario, self.report.run_id, key=action.key, order_id=action.order_id,
-                document_id=document_id, type=action.type, outcome=result.outcome, code=str(code or ""),
-                message=message, data=redact_data(data), at=self.now(), document_number=number)
         if message != result.message:
             result = result.model_copy(update={"message": message})
+        if not self.plan_only:
+            self.ledger.record(action, result.model_copy(update={"data": redact_data(dict(result.data))}),
+                               document_number=number)
         self.hook.sellintegro_action_applied(scenario=self.scenario, action=action, result=result)

@@ -21,7 +21,7 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any, Protocol, runtime_checkable
 
 from .errors import ConfigError
 
@@ -149,8 +149,9 @@ class PgBudgets:
                 self.ledger.queries += 1
                 row = db.execute("INSERT INTO sellintegro_budget_calls (budget, at) VALUES (%s, %s) RETURNING id",
                                  (budget, now)).fetchone()
-                return int(row[0]), 0.0
-        return self.ledger._guard(work)
+                return int(row[0]) if row is not None else None, 0.0
+        claimed: tuple[int | None, float] = self.ledger._guard(work)
+        return claimed
 
     def finished(self, budget: str, slot: int) -> None:
         self.ledger._tx([("UPDATE sellintegro_budget_calls SET at = GREATEST(at, EXTRACT(EPOCH FROM "
@@ -189,13 +190,31 @@ def host_budgets() -> SqliteBudgets:
 class _LazyHostBudgets:
     """Opens the host's budget file on first use (only a sink that makes API calls needs it)."""
 
-    def __getattr__(self, name: str) -> Any:
-        return getattr(host_budgets(), name)
+    def take(self, budget: str, limit: int, window: float) -> tuple[int | None, float]:
+        return host_budgets().take(budget, limit, window)
+
+    def finished(self, budget: str, slot: int) -> None:
+        host_budgets().finished(budget, slot)
+
+    def count(self, budget: str, window: float) -> int:
+        return host_budgets().count(budget, window)
+
+    def blocked_until(self, budget: str) -> str:
+        return host_budgets().blocked_until(budget)
+
+    def block(self, budget: str, until: str) -> None:
+        host_budgets().block(budget, until)
 
 
-def open_budgets(ledger: Any) -> Any:
-    """The shared budgets that go with a ledger: PostgreSQL's own, else the host's SQLite file."""
-    own = getattr(ledger, "budgets", None)
-    if callable(own):
-        return own()
+@runtime_checkable
+class HoldsBudgets(Protocol):
+    """A ledger store that keeps the call budgets itself (the PostgreSQL one: shared by every host)."""
+
+    def budgets(self) -> Budgets: ...
+
+
+def open_budgets(ledger: object) -> Budgets:
+    """The shared budgets that go with a ledger store: PostgreSQL's own, else the host's SQLite file."""
+    if isinstance(ledger, HoldsBudgets):
+        return ledger.budgets()
     return _LazyHostBudgets()

@@ -16,8 +16,8 @@ from .errors import ConfigError
 
 if TYPE_CHECKING:
     from .config import Scenario
-    from .ledger import Ledger
     from .plugins import PluginHost
+    from .scenario_ledger import ScenarioLedger
     from .stopping import StopFlag
 
 __all__ = ["build", "build_component", "component_config", "component_context", "validate_sections"]
@@ -61,24 +61,22 @@ def validate_sections(raw: dict[str, Any], kinds: Iterable[str],
     return configs, errors
 
 
-def component_context(scenario: Scenario, *, ledger: Ledger | None = None, plan_only: bool = False,
+def component_context(scenario: Scenario, *, ledger: ScenarioLedger | None = None, plan_only: bool = False,
                       stop: StopFlag | None = None) -> ComponentContext:
     """What a factory gets for ``scenario``: with a ledger, persistent state and the shared call budgets."""
     state = budgets = None
     if ledger is not None:
-        from .ledger import ScenarioState
-
-        state = ScenarioState(ledger, scenario.name)
+        state = ledger
         if not plan_only:
             from .budget import open_budgets
 
-            budgets = open_budgets(ledger)
+            budgets = open_budgets(ledger.store)
     return ComponentContext(scenario=scenario.name, base_dir=scenario.base_dir, timezone=scenario.timezone,
                             state=state, plan_only=plan_only, stop=stop, budgets=budgets)
 
 
 def build_component(scenario: Scenario, kind: str, *, host: PluginHost | None = None,
-                    ledger: Ledger | None = None, plan_only: bool = False, stop: StopFlag | None = None,
+                    ledger: ScenarioLedger | None = None, plan_only: bool = False, stop: StopFlag | None = None,
                     section: dict[str, Any] | None = None) -> Any:
     """Build the component a scenario names for ``kind`` (source, sink, rule, renderer); None when the scenario
     names none. ``section`` replaces the scenario's section (e.g. without a key a tool ignores)."""

@@ -7,6 +7,7 @@ from pathlib import Path
 from typing import Any
 
 from . import clock
+from .capabilities import ReferencesStatuses, StatusChecking
 from .components import CheckItem, close_quietly, component_checks
 from .config import Scenario, load_scenario
 from .errors import ConfigError, SellintegroError
@@ -15,7 +16,7 @@ from .paths import sqlite_path
 from .schedule import next_run
 
 
-def _build(scenario: Scenario, kind: str, host: Any, items: list[CheckItem], label: str) -> Any:
+def _build(scenario: Scenario, kind: str, host: Any, items: list[CheckItem], label: str) -> object:
     from .building import build_component
 
     try:
@@ -26,7 +27,7 @@ def _build(scenario: Scenario, kind: str, host: Any, items: list[CheckItem], lab
     return component
 
 
-def _safe_checks(component: Any, label: str, items: list[CheckItem]) -> None:
+def _safe_checks(component: object, label: str, items: list[CheckItem]) -> None:
     try:
         items.extend(component_checks(component))
     except SellintegroError as exc:
@@ -68,14 +69,12 @@ def run_checks(path: str | Path, *, host: Any) -> list[CheckItem]:
         before = len(items)
         _safe_checks(sink, "sink", items)
         sink_down = len(items) > before and not any(item.ok for item in items[before:])
-        names = getattr(rule, "referenced_statuses", None)
-        verify = getattr(sink, "check_statuses", None)
         if sink_down:
             items.append(CheckItem("statuses exist", False,
                                    "not checked: the sink did not answer (see the line above)"))
-        elif callable(names) and callable(verify):
+        elif isinstance(rule, ReferencesStatuses) and isinstance(sink, StatusChecking):
             try:
-                items.extend(verify(list(names())))
+                items.extend(sink.check_statuses(list(rule.referenced_statuses())))
             except SellintegroError as exc:
                 items.append(CheckItem("statuses exist", False, str(exc)))
         close_quietly(sink)

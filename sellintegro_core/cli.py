@@ -160,11 +160,11 @@ def cmd_history(args: argparse.Namespace) -> int:
     from .secrets import redact_data
 
     scenario = load_scenario(args.scenario, host=_host(args), validate_components=False)
-    ledger = open_ledger(scenario.model.state.url, scenario.base_dir, read_only=True)
+    ledger = open_ledger(scenario.model.state.url, scenario.base_dir, read_only=True).scenario(scenario.name)
     try:
-        events = redact_data(ledger.history(scenario.name, args.order))   # also events recorded before
-        runs = ledger.runs(scenario.name, limit=args.runs)
-        setup = ledger.setup_at(scenario.name)
+        events = redact_data(ledger.history(args.order))   # also events recorded before
+        runs = ledger.runs(limit=args.runs)
+        setup = ledger.setup_at()
     finally:
         ledger.close()
     if args.json:

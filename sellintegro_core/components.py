@@ -1,22 +1,41 @@
 """Component descriptors that plugins register, and the protocols the components implement.
 
 A plugin registers a *spec* (name + pydantic config model + factory). The engine validates the scenario
-section with ``config_model`` and calls ``factory(config, context)`` to build the component.
+section with ``config_model`` and calls ``factory(config, context)`` to build the component. A spec is typed by
+the protocol its factory returns: ``SourceSpec`` is a ``ComponentSpec[Source]``, and so on.
+
+Besides the four kinds (:class:`Source`, :class:`Sink`, :class:`Rule`, :class:`Renderer`) a component may offer
+optional *capabilities*, each a named runtime-checkable protocol the host tests with ``isinstance``: see
+:mod:`.capabilities`.
 """
 
 from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Literal, Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
+from .capabilities import Checkable, Closable
 from .vocabulary import BEFORE_SETUP_DAYS, DAYS_BACK
 
 if TYPE_CHECKING:  # keep `sellintegro --help` fast: pydantic models are imported only when used
+    import argparse
+
     from pydantic import BaseModel
 
-    from .models import Action, ActionResult, Order, OrderFacts, OrderKey, SalesDocument, Window
+    from .budget import Budgets
+    from .models import (
+        Action,
+        ActionResult,
+        Order,
+        OrderFacts,
+        OrderKey,
+        SalesDocument,
+        Window,
+    )
+    from .stopping import StopFlag
 
 # ------------------------------------------------------------------ context given to factories
 
@@ -50,8 +69,8 @@ class ComponentContext:
     timezone: str = "Europe/Warsaw"
     state: StateStore | None = None       # persistent per-scenario state (ledger-backed)
     plan_only: bool = False               # True in `plan`: components must not write anywhere
-    stop: Any = None                      # the run's StopFlag: wait with ``stop.wait(s)``, never a bare sleep
-    budgets: Any = None                   # shared per-token call budgets (sellintegro_core.budget.Budgets)
+    stop: StopFlag | None = None          # the run's stop flag: wait with ``stop.wait(s)``, never a bare sleep
+    budgets: Budgets | None = None        # shared per-token call budgets (None in plan)
 
 
 @dataclass
@@ -72,8 +91,7 @@ class Source(Protocol):
 
     def read(self, window: Window) -> Iterator[SalesDocument]: ...
 
-    # Optional: ``find(ref) -> SalesDocument | None`` (by number or id, for `sellintegro pdf`),
-    # ``check() -> list[CheckItem]`` (for `sellintegro check`), ``close()``.
+    # Optional capabilities: Finder (`sellintegro pdf`), Checkable (`sellintegro check`), Closable.
 
 
 @dataclass
@@ -86,8 +104,8 @@ class OrderQuery:
 
     refs: list[str] | None = None
     key: OrderKey = "order_id"
-    date_from: Any = None                 # aware datetime
-    date_to: Any = None
+    date_from: datetime | None = None     # aware datetime
+    date_to: datetime | None = None
     statuses: list[str] | None = None
     include_unconfirmed: bool = False
 
@@ -119,9 +137,8 @@ class Sink(Protocol):
     def fetch_orders(self, query: OrderQuery) -> Iterator[Order]: ...
     def apply(self, action: Action, context: ApplyContext) -> ActionResult: ...
 
-    # Optional: ``apply_batch(actions, contexts) -> list[ActionResult]`` for SetStatus/SetField actions
-    # (e.g. one setOrderStatuses call per status), ``api_calls: int`` (calls made so far in this run),
-    # ``check() -> list[CheckItem]``, ``close()``.
+    # Optional capabilities: BatchingSink, CountsCalls, Preflighting, PlanCheckingSink, StatusChecking,
+    # Checkable, Closable.
 
 
 @dataclass
@@ -136,7 +153,7 @@ class OrderScan:
 class RuleContext:
     """Facts a rule may use besides the order and its documents. No I/O happens through it."""
 
-    now: Any                              # aware datetime
+    now: datetime                         # aware datetime
     window: Window
     scenario: str = ""
 
@@ -145,12 +162,24 @@ class RuleContext:
 class Rule(Protocol):
     """Pure: decides actions for one order from the order, its documents and ledger facts."""
 
-    def scan(self) -> OrderScan: ...
-    def pending(self, documents: list[SalesDocument], facts: OrderFacts, context: RuleContext) -> bool:
-        """True when the order may still need work (so the engine must fetch it from the sink)."""
+    def scan(self) -> OrderScan:
+        """Which orders the rule wants to see (only the referenced ones, or every order of the window)."""
         ...
+
+    def pending(self, documents: list[SalesDocument], facts: OrderFacts, context: RuleContext) -> bool:
+        """Whether the order these documents reference may still need work, from ledger facts alone.
+
+        Called before any order is fetched: False means the order is settled, the engine never fetches it from
+        the sink (no API call) and never calls ``decide`` for it. The contract: when ``pending`` is False,
+        ``decide`` would write nothing (no attach, status or field change). ``facts`` are empty when the
+        ledger has never seen the order. Say True when unsure: it only costs a fetch.
+        """
+        ...
+
     def decide(self, order: Order | None, documents: list[SalesDocument], facts: OrderFacts,
-               context: RuleContext) -> list[Action]: ...
+               context: RuleContext) -> list[Action]:
+        """The actions for one order (``None`` when the sink does not have it). Pure: no I/O."""
+        ...
 
 
 @runtime_checkable
@@ -163,35 +192,39 @@ class Renderer(Protocol):
 
 # ------------------------------------------------------------------ specs registered by plugins
 
-Factory = Callable[[Any, ComponentContext], Any]
+T = TypeVar("T")
+Factory = Callable[[Any, ComponentContext], T]   # (the plugin's validated config model, context) -> component
 
 
 @dataclass(frozen=True)
-class ComponentSpec:
+class ComponentSpec(Generic[T]):
+    """A component a plugin registers: ``factory(config, context)`` builds it from the validated
+    ``config_model``; ``T`` is the protocol it implements."""
+
     name: str
     config_model: type[BaseModel]
-    factory: Factory
+    factory: Callable[[Any, ComponentContext], T]
     description: str = ""
     kind: str = "component"
 
 
 @dataclass(frozen=True)
-class SourceSpec(ComponentSpec):
+class SourceSpec(ComponentSpec[Source]):
     kind: str = "source"
 
 
 @dataclass(frozen=True)
-class SinkSpec(ComponentSpec):
+class SinkSpec(ComponentSpec[Sink]):
     kind: str = "sink"
 
 
 @dataclass(frozen=True)
-class RuleSpec(ComponentSpec):
+class RuleSpec(ComponentSpec[Rule]):
     kind: str = "rule"
 
 
 @dataclass(frozen=True)
-class RendererSpec(ComponentSpec):
+class RendererSpec(ComponentSpec[Renderer]):
     kind: str = "renderer"
 
 
@@ -207,8 +240,8 @@ class CommandSpec:
 
     name: str
     help: str
-    setup: Callable[[Any], None]
-    run: Callable[[Any], int]
+    setup: Callable[[argparse.ArgumentParser], None]
+    run: Callable[[argparse.Namespace], int]
     after: str = ""
 
 
@@ -230,12 +263,12 @@ class Limits:
             self.raised_by["before_setup_days"] = plugin
 
 
-def close_quietly(component: Any) -> None:
-    close = getattr(component, "close", None)
-    if callable(close):
-        close()
+def close_quietly(component: object) -> None:
+    """Close a component that is :class:`Closable` (anything else has nothing to close)."""
+    if isinstance(component, Closable):
+        component.close()
 
 
-def component_checks(component: Any) -> Iterable[CheckItem]:
-    check = getattr(component, "check", None)
-    return check() if callable(check) else []
+def component_checks(component: object) -> Iterable[CheckItem]:
+    """The `check` lines of a :class:`Checkable` component (none for any other)."""
+    return component.check() if isinstance(component, Checkable) else []

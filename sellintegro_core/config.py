@@ -176,7 +176,7 @@ class Scenario:
         sec = getattr(self.model, kind)
         if sec is None:
             return DEFAULT_RENDERER if kind == "renderer" else None
-        return sec.plugin
+        return str(sec.plugin)
 
 
 def component_section(section: dict[str, Any], kind: str) -> dict[str, Any]:

@@ -11,12 +11,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import datetime
-from typing import Any
+from typing import Literal, TypeVar, overload
 
 from . import clock
 from .applying import BATCH_SIZE, Applier
 from .building import build_component
-from .components import RuleContext, close_quietly
+from .capabilities import CountsCalls, Preflighting, ReferencesStatuses
+from .components import Renderer, Rule, RuleContext, Sink, Source, close_quietly
 from .config import Scenario
 from .errors import (
     EXIT_DEFERRED,
@@ -27,16 +28,18 @@ from .errors import (
     RetriableError,
     Stopped,
 )
-from .ledger import Ledger, open_ledger
-from .models import AttachDocument, Order, SalesDocument, SetField, SetStatus, Skip
+from .ledger import open_ledger
+from .models import AttachDocument, Order, SalesDocument, SetField, SetStatus, Skip, Window
 from .plugins import PluginHost, get_host
 from .report import Row, RunReport
+from .scenario_ledger import LedgerStore
 from .secrets import redact
 from .stages import ProgressHook, Ref, fetch_refs, read_and_group, ref_keys, scan_then_refs, select_pending, unpack
 from .stopping import StopFlag
 from .window import compute_window
 
 MAX_DECISION_ROUNDS = 4
+T = TypeVar("T")
 
 __all__ = ["BATCH_SIZE", "Engine", "ProgressHook", "Row", "RunReport", "StopFlag", "build_component",
            "run_scenario"]
@@ -45,7 +48,7 @@ __all__ = ["BATCH_SIZE", "Engine", "ProgressHook", "Row", "RunReport", "StopFlag
 class Engine:
     def __init__(self, scenario: Scenario, *, plan_only: bool = False, host: PluginHost | None = None,
                  progress: ProgressHook | None = None, stop: StopFlag | None = None,
-                 ledger: Ledger | None = None) -> None:
+                 ledger: LedgerStore | None = None) -> None:
         self.scenario = scenario
         self.plan_only = plan_only
         self.host = host or get_host()
@@ -53,14 +56,15 @@ class Engine:
         # `stop or StopFlag()` would replace the caller's flag: an unset flag is falsy
         self.stop = stop if stop is not None else StopFlag()
         self.name = scenario.name
-        self.ledger = ledger or open_ledger(scenario.model.state.url, scenario.base_dir, read_only=plan_only)
+        store = ledger or open_ledger(scenario.model.state.url, scenario.base_dir, read_only=plan_only)
+        self.ledger = store.scenario(self.name, now=self.now)
         self._own_ledger = ledger is None
         self.report = RunReport(scenario=self.name, plan_only=plan_only, started_at=self.now(),
                                 timezone=scenario.timezone)
-        self._renderer: Any = None
+        self._renderer: Renderer | None = None
         self._renderer_built = False
-        self._sink: Any = None
-        self._rule: Any = None
+        self._sink: Sink | None = None
+        self._rule: Rule | None = None
         self.applier = Applier(scenario=self.name, ledger=self.ledger, report=self.report, plan_only=plan_only,
                                hook=self.host.pm.hook, now=self.now, renderer=self._get_renderer,
                                preflight=self._preflight, exemption_basis=scenario.exemption_basis)
@@ -68,30 +72,46 @@ class Engine:
     def now(self) -> datetime:
         return clock.now(self.scenario.timezone)
 
-    def _build(self, kind: str) -> Any:
+    @overload
+    def _build(self, kind: Literal["source"]) -> Source | None: ...
+    @overload
+    def _build(self, kind: Literal["sink"]) -> Sink | None: ...
+    @overload
+    def _build(self, kind: Literal["rule"]) -> Rule | None: ...
+
+    def _build(self, kind: Literal["source", "sink", "rule"]) -> Source | Sink | Rule | None:
         return build_component(self.scenario, kind, host=self.host, ledger=self.ledger, plan_only=self.plan_only,
                                stop=self.stop)
+
+    @staticmethod
+    def _needed(component: T | None, kind: str) -> T:
+        """The run needs a source, a sink and a rule (the scenario's schema requires their sections)."""
+        if component is None:
+            raise ConfigError(f"{kind}.plugin: the scenario names no {kind}; add a [{kind}] section with plugin "
+                              "= \"NAME\"")
+        return component
 
     # ---------------------------------------------------------------- public
     def run(self) -> RunReport:
         report = self.report
         hook = self.host.pm.hook
         now = self.now()
-        setup_at = self.ledger.setup_at(self.name)
+        setup_at = self.ledger.setup_at()
         if setup_at is None:
-            setup_at = now if self.plan_only else self.ledger.ensure_setup(self.name, now)
+            setup_at = now if self.plan_only else self.ledger.ensure_setup(now)
         window = compute_window(self.scenario.model.window, now=now, setup_at=setup_at,
                                 timezone=self.scenario.timezone)
         report.window_start, report.window_end = window.start, window.end
         if not self.plan_only:
-            report.run_id = self.ledger.start_run(self.name, report.started_at)
+            report.run_id = self.ledger.start_run(report.started_at)
         hook.sellintegro_run_started(scenario=self.name, window=window, plan_only=self.plan_only)
-        source = sink = rule = None
+        source: Source | None = None
+        sink: Sink | None = None
+        rule: Rule | None = None
         try:
-            source = self._build("source")
-            rule = self._rule = self._build("rule")
-            sink = self._build("sink")
-            self._sink = self.applier.sink = sink
+            source = self._needed(self._build("source"), "source")
+            rule = self._rule = self._needed(self._build("rule"), "rule")
+            sink = self._sink = self.applier.sink = self._needed(self._build("sink"), "sink")
             self._run(source, sink, rule, window)
         except Stopped as exc:
             report.outcome = "stopped"
@@ -108,13 +128,13 @@ class Engine:
             report.message = redact(getattr(exc, "message", str(exc)))
             raise
         finally:
-            report.api_calls = int(getattr(sink, "api_calls", 0) or 0)
+            report.api_calls = int(sink.api_calls or 0) if sink is not None and isinstance(sink, CountsCalls) else 0
             report.finished_at = self.now()
             if report.outcome == "ok" and report.counts.get("failed"):
                 report.outcome = "document_errors"
                 report.exit_code = EXIT_DOCUMENT_ERRORS
             if not self.plan_only and report.run_id is not None:
-                self.ledger.finish_run(report.run_id, report.finished_at, report.outcome, report.exit_code,
+                self.ledger.finish_run(report.finished_at, report.outcome, report.exit_code,
                                        dict(report.counts), report.api_calls, report.deferred_until)
             for component in (source, sink, rule, self._renderer):
                 if component is not None:
@@ -125,12 +145,11 @@ class Engine:
         return report
 
     # ---------------------------------------------------------------- the run
-    def _run(self, source: Any, sink: Any, rule: Any, window: Any) -> None:
+    def _run(self, source: Source, sink: Sink, rule: Rule, window: Window) -> None:
         context = RuleContext(now=window.end, window=window, scenario=self.name)
         by_ref = read_and_group(source, window, unmatched=self.applier.record_unmatched, progress=self.progress,
                                 stop=self.stop)
-        pending, settled = select_pending(by_ref, ledger=self.ledger, scenario=self.name, rule=rule,
-                                          context=context)
+        pending, settled = select_pending(by_ref, ledger=self.ledger, rule=rule, context=context)
         by_ref.clear()
         self.stop.check()
         scan = rule.scan()
@@ -158,21 +177,21 @@ class Engine:
                     docs.extend(unpack(pending[ref]))
                     seen.add(ref)
                     if key != "order_id" and not self.plan_only:
-                        self.ledger.remember_ref(self.name, key, ref[1], order.id)
+                        self.ledger.remember_ref(key, ref[1], order.id)
             self._handle_order(order, docs, rule, context)
             done += 1
             self.progress("orders", done, total)
         for ref, packed in pending.items():
             if ref not in seen:
                 self.stop.check()
-                order_id = self.ledger.order_for_ref(self.name, ref[0], ref[1]) or (
+                order_id = self.ledger.order_for_ref(ref[0], ref[1]) or (
                     ref[1] if ref[0] == "order_id" else f"{ref[0]}={ref[1]}")
                 self._handle_order(None, unpack(packed), rule, context, order_id=order_id)
         self.applier.flush_after(force=True)
         self.progress("done", done, total)
 
     # ---------------------------------------------------------------- decide, per order
-    def _handle_order(self, order: Order | None, docs: list[SalesDocument], rule: Any, context: RuleContext,
+    def _handle_order(self, order: Order | None, docs: list[SalesDocument], rule: Rule, context: RuleContext,
                       order_id: str | None = None) -> None:
         """Decide and apply for one order.
 
@@ -182,7 +201,7 @@ class Engine:
         done, so it asks the rule again exactly as the run would.
         """
         oid = order.id if order is not None else (order_id or "")
-        facts = self.ledger.facts(self.name, oid)
+        facts = self.ledger.facts(oid)
         docs_by_id = {d.id: d for d in docs}
         for round_ in range(MAX_DECISION_ROUNDS):
             actions = rule.decide(order, docs, facts, context)
@@ -195,12 +214,11 @@ class Engine:
                 self.stop.check()
                 result = self.applier.attach(action, docs_by_id.get(action.document_id))
                 if result.ok or result.outcome == "planned":
-                    facts.done[action.key] = result.data
-                    facts.failed.pop(action.key, None)
+                    facts = facts.with_done(action.key, result.data)
                     changed = True
                 elif result.outcome == "failed":
                     changed = changed or action.key not in facts.failed
-                    facts.failed[action.key] = result.message
+                    facts = facts.with_failed(action.key, result.message)
             if not changed:
                 break
         queued = self.applier.queued_keys()
@@ -213,7 +231,7 @@ class Engine:
         self.applier.flush_after(force=False)
 
     # ---------------------------------------------------------------- helpers
-    def _get_renderer(self) -> Any:
+    def _get_renderer(self) -> Renderer:
         if not self._renderer_built:
             self._renderer = build_component(self.scenario, "renderer", host=self.host, ledger=self.ledger)
             self._renderer_built = True
@@ -224,13 +242,14 @@ class Engine:
 
     def _preflight(self) -> None:
         """Before the first write: the sink resolves every status, series and field name the scenario uses."""
-        check = getattr(self._sink, "preflight", None)
-        if not callable(check):
+        sink, rule = self._sink, self._rule
+        if sink is None or not isinstance(sink, Preflighting):
             return
-        names = getattr(self._rule, "referenced_statuses", None)
-        statuses = [str(s) for s in names()] if callable(names) else []
+        statuses: list[str] = []
+        if rule is not None and isinstance(rule, ReferencesStatuses):
+            statuses = [str(s) for s in rule.referenced_statuses()]
         try:
-            check(statuses)
+            sink.preflight(statuses)
         except ConfigError as exc:
             raise ConfigError(f"{exc.message} Nothing was written: every name is checked before the first "
                               "write.", errors=exc.errors) from None

@@ -31,8 +31,9 @@ class SellintegroSpecs:
                 register(SourceSpec(name="subiekt_gt", config_model=SubiektConfig, factory=make_source))
 
         The scenario's ``[source]`` section with ``plugin = "subiekt_gt"`` is validated with
-        ``SubiektConfig`` and ``make_source(config, context)`` returns an object with
-        ``read(window) -> Iterator[SalesDocument]``.
+        ``SubiektConfig`` and ``make_source(config, context)`` returns a
+        :class:`~sellintegro_core.components.Source`: ``read(window) -> Iterator[SalesDocument]``. Optional
+        capabilities: ``Finder`` (``find(ref)``, for `sellintegro pdf`), ``Checkable``, ``Closable``.
         """
 
     @hookspec
@@ -45,7 +46,9 @@ class SellintegroSpecs:
             def sellintegro_register_sinks(register):
                 register(SinkSpec(name="baselinker", config_model=BaseLinkerConfig, factory=make_sink))
 
-        The factory returns an object with ``fetch_orders(query)`` and ``apply(action, context)``.
+        The factory returns a :class:`~sellintegro_core.components.Sink`: ``fetch_orders(query)`` and
+        ``apply(action, context)``. Optional capabilities: ``BatchingSink`` (``apply_batch``), ``CountsCalls``
+        (``api_calls``), ``Preflighting``, ``PlanCheckingSink``, ``StatusChecking``, ``Checkable``, ``Closable``.
         """
 
     @hookspec
@@ -58,7 +61,15 @@ class SellintegroSpecs:
             def sellintegro_register_rules(register):
                 register(RuleSpec(name="invoice_pdf", config_model=RuleConfig, factory=make_rule))
 
-        The factory returns an object with ``scan()`` and ``decide(order, documents, facts, context)``.
+        The factory returns a :class:`~sellintegro_core.components.Rule`:
+
+        - ``scan()``: which orders it wants to see (referenced ones, or every order of the window);
+        - ``pending(documents, facts, context) -> bool``: asked before any order is fetched, from ledger facts
+          alone. False means the order is settled: the engine neither fetches it (no API call) nor calls
+          ``decide``, so False must mean ``decide`` would write nothing. Say True when unsure;
+        - ``decide(order, documents, facts, context) -> list[Action]``: pure, no I/O.
+
+        Optional capability: ``ReferencesStatuses`` (``referenced_statuses()``, checked before the first write).
         """
 
     @hookspec
@@ -71,7 +82,10 @@ class SellintegroSpecs:
             def sellintegro_register_renderers(register):
                 register(RendererSpec(name="html_pdf", config_model=RendererConfig, factory=make_renderer))
 
-        The factory returns an object with ``render(document, template, ksef_label=None) -> bytes``.
+        The factory returns a :class:`~sellintegro_core.components.Renderer`:
+        ``render(document, template, ksef_label=None) -> bytes``. Optional capabilities:
+        ``PlanCheckingRenderer`` (``plan_check``, the checks `sellintegro plan` runs without making a PDF),
+        ``Closable``.
         """
 
     @hookspec

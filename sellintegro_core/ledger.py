@@ -1,7 +1,8 @@
 """The ledger: what happened, per scenario. Makes retries safe (at-least-once delivery, exactly-once effect).
 
-``Ledger`` is the small interface the engine uses; ``SqliteLedger`` is the embedded default (stdlib sqlite3,
-file created with mode 0600). A PostgreSQL store can implement the same interface.
+``SqliteLedger`` is the embedded store (stdlib sqlite3, file created with mode 0600); ``PgLedger``
+(:mod:`.ledger_pg`) implements the same :class:`~.scenario_ledger.LedgerStore` interface. The engine uses a store
+through ``store.scenario(name)``, a :class:`~.scenario_ledger.ScenarioLedger` bound to one scenario.
 """
 
 from __future__ import annotations
@@ -13,12 +14,13 @@ import threading
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
-from typing import Any, Protocol
+from typing import Any
 
 from .errors import ConfigError
 from .ledger_file import check_ledger_file, create_ledger_file
 from .models import OrderFacts
 from .paths import sqlite_path, sqlite_uri
+from .scenario_ledger import BindsScenario, Entry, LedgerStore, facts_of
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS scenarios (name TEXT PRIMARY KEY, setup_at TEXT NOT NULL);
@@ -47,34 +49,11 @@ CREATE TABLE IF NOT EXISTS state (scenario TEXT NOT NULL, key TEXT NOT NULL, val
 """
 
 
-class Ledger(Protocol):
-    """What the engine needs from a store. Every write is durable when the method returns."""
-
-    def setup_at(self, scenario: str) -> datetime | None: ...
-    def ensure_setup(self, scenario: str, moment: datetime) -> datetime: ...
-    def start_run(self, scenario: str, started_at: datetime) -> int: ...
-    def finish_run(self, run_id: int, finished_at: datetime, outcome: str, exit_code: int,
-                   counts: dict[str, int], api_calls: int, deferred_until: datetime | None) -> None: ...
-    def facts(self, scenario: str, order_id: str) -> OrderFacts: ...
-    def record_action(self, scenario: str, run_id: int | None, *, key: str, order_id: str, document_id: str,
-                      type: str, outcome: str, code: str, message: str, data: dict[str, Any],
-                      at: datetime, document_number: str = "") -> None: ...
-    def get_step(self, scenario: str, key: str, step: str) -> dict[str, Any] | None: ...
-    def record_step(self, scenario: str, key: str, step: str, data: dict[str, Any], at: datetime) -> None: ...
-    def order_for_ref(self, scenario: str, ref_key: str, ref_value: str) -> str | None: ...
-    def remember_ref(self, scenario: str, ref_key: str, ref_value: str, order_id: str) -> None: ...
-    def get_state(self, scenario: str, key: str) -> Any | None: ...
-    def set_state(self, scenario: str, key: str, value: Any) -> None: ...
-    def history(self, scenario: str, order_id: str | None = None) -> list[dict[str, Any]]: ...
-    def runs(self, scenario: str, limit: int = 20) -> list[dict[str, Any]]: ...
-    def close(self) -> None: ...
-
-
 def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-class SqliteLedger:
+class SqliteLedger(BindsScenario):
     """Ledger in one SQLite file (several scenarios may share it; every row is keyed by scenario)."""
 
     def __init__(self, path: str | Path, *, read_only: bool = False) -> None:
@@ -110,6 +89,10 @@ class SqliteLedger:
             raise ConfigError(f"state.url: cannot open the ledger {self.path}: {reason}; check the path and "
                               "that the folder is writable") from exc
         self._db.row_factory = sqlite3.Row
+
+    @property
+    def location(self) -> str:
+        return str(self.path)
 
     # -- helpers
     def _write(self, sql: str, params: tuple[Any, ...]) -> sqlite3.Cursor:
@@ -157,28 +140,19 @@ class SqliteLedger:
 
     # -- actions and facts
     def facts(self, scenario: str, order_id: str) -> OrderFacts:
-        facts = OrderFacts(order_id=order_id)
-        for row in self._rows("SELECT key, status, message, data FROM actions WHERE scenario = ? AND order_id = ?",
-                              (scenario, order_id)):
-            if row["status"] == "done":
-                facts.done[row["key"]] = json.loads(row["data"])
-            elif row["status"] == "failed":
-                facts.failed[row["key"]] = row["message"]
-            elif row["status"] == "final_skip":
-                facts.skips[row["key"]] = row["message"]
-        return facts
+        rows = self._rows("SELECT key, status, message, data FROM actions WHERE scenario = ? AND order_id = ?",
+                          (scenario, order_id))
+        return facts_of(order_id, ((r["key"], r["status"], r["message"], json.loads(r["data"])) for r in rows))
 
-    def record_action(self, scenario: str, run_id: int | None, *, key: str, order_id: str, document_id: str,
-                      type: str, outcome: str, code: str, message: str, data: dict[str, Any],
-                      at: datetime, document_number: str = "") -> None:
+    def record(self, scenario: str, run_id: int | None, entry: Entry) -> None:
         """Record an action's result: durable state (done / failed / final skip) plus a history event.
 
         Repeated non-final skips with an unchanged message add no new event (a document waiting for KSeF
         for a day does not write 48 identical lines).
         """
-        status = {"done": "done", "already_done": "done", "failed": "failed"}.get(outcome)
-        if outcome == "skipped" and data.get("final"):
-            status = "final_skip"
+        if self.read_only:
+            raise RuntimeError("ledger opened read-only (plan mode) was asked to write")
+        status = entry.status
         with self._lock, self._db:
             if status is not None:
                 self._db.execute(
@@ -186,19 +160,19 @@ class SqliteLedger:
                     "updated_at, run_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?) ON CONFLICT (scenario, key) DO "
                     "UPDATE SET status = excluded.status, message = excluded.message, data = excluded.data, "
                     "updated_at = excluded.updated_at, run_id = excluded.run_id",
-                    (scenario, key, order_id, document_id, type, status, message,
-                     json.dumps(data, sort_keys=True, default=str), _iso(at), run_id))
-            if outcome == "skipped":
+                    (scenario, entry.key, entry.order_id, entry.document_id, entry.type, status, entry.message,
+                     json.dumps(dict(entry.data), sort_keys=True, default=str), _iso(entry.at), run_id))
+            if entry.outcome == "skipped":
                 last = self._db.execute(
                     "SELECT outcome, message FROM events WHERE scenario = ? AND key = ? ORDER BY id DESC LIMIT 1",
-                    (scenario, key)).fetchone()
-                if last is not None and last["outcome"] == outcome and last["message"] == message:
+                    (scenario, entry.key)).fetchone()
+                if last is not None and last["outcome"] == entry.outcome and last["message"] == entry.message:
                     return
             self._db.execute(
                 "INSERT INTO events (scenario, run_id, at, order_id, document_id, key, type, outcome, code, "
                 "message, document_number) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                (scenario, run_id, _iso(at), order_id, document_id, key, type, outcome, code, message,
-                 document_number))
+                (scenario, run_id, _iso(entry.at), entry.order_id, entry.document_id, entry.key, entry.type,
+                 entry.outcome, entry.code, entry.message, entry.document_number))
 
     def history(self, scenario: str, order_id: str | None = None) -> list[dict[str, Any]]:
         if order_id is None:
@@ -259,43 +233,9 @@ class SqliteLedger:
             yield dict(row)
 
 
-class ScenarioState:
-    """``StateStore`` for components, bound to one scenario."""
-
-    def __init__(self, ledger: Ledger, scenario: str) -> None:
-        self._ledger = ledger
-        self._scenario = scenario
-
-    @property
-    def location(self) -> str:
-        """Where the ledger lives (a file path): part of a component's identity, e.g. a sink's claim tag."""
-        return str(getattr(self._ledger, "path", "") or "")
-
-    def get_state(self, key: str) -> Any | None:
-        return self._ledger.get_state(self._scenario, key)
-
-    def set_state(self, key: str, value: Any) -> None:
-        self._ledger.set_state(self._scenario, key, value)
-
-
-class LedgerStepLog:
-    """``StepLog`` of one action, backed by the ledger."""
-
-    def __init__(self, ledger: Ledger, scenario: str, key: str, clock: Any) -> None:
-        self._ledger = ledger
-        self._scenario = scenario
-        self._key = key
-        self._clock = clock
-
-    def get(self, step: str) -> dict[str, Any] | None:
-        return self._ledger.get_step(self._scenario, self._key, step)
-
-    def record(self, step: str, data: dict[str, Any] | None = None) -> None:
-        self._ledger.record_step(self._scenario, self._key, step, data or {}, self._clock())
-
-
-def open_ledger(url: str, base_dir: Path, *, read_only: bool = False) -> Ledger:
-    """Open the ledger named by ``[state] url`` (``sqlite:///relative/or/absolute.db`` or ``postgresql://…``)."""
+def open_ledger(url: str, base_dir: Path, *, read_only: bool = False) -> LedgerStore:
+    """Open the ledger store named by ``[state] url`` (``sqlite:///relative/or/absolute.db`` or
+    ``postgresql://…``); ``.scenario(name)`` binds it to one scenario."""
     if url.startswith(("postgresql://", "postgres://")):
         from .ledger_pg import PgLedger
 

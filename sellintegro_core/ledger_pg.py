@@ -16,10 +16,14 @@ import json
 import threading
 from collections.abc import Callable, Iterator
 from datetime import datetime
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 from .errors import ConfigError, SourceConnectionError
+
+if TYPE_CHECKING:
+    from .budget import PgBudgets
 from .models import OrderFacts
+from .scenario_ledger import BindsScenario, Entry, facts_of
 
 SCHEMA_VERSION = 1
 MIGRATION_LOCK = 7_262_016          # pg_advisory_xact_lock key while migrating
@@ -123,7 +127,7 @@ def _iso(moment: datetime) -> str:
     return moment.isoformat(timespec="seconds")
 
 
-class PgLedger:
+class PgLedger(BindsScenario):
     """Ledger in PostgreSQL. Thread-safe (one connection, one lock); ``queries`` counts statements sent."""
 
     def __init__(self, url: str, *, read_only: bool = False) -> None:
@@ -134,6 +138,10 @@ class PgLedger:
         self._psycopg = _psycopg()
         self._db = connect(url)
         self._guard(lambda: migrate(self._db))
+
+    @property
+    def location(self) -> str:
+        return ""        # as before the ledger was bound to a scenario: the claim tags of PostgreSQL setups stay
 
     # -- helpers
     def _guard(self, work: Callable[[], T]) -> T:
@@ -165,7 +173,8 @@ class PgLedger:
             with self._lock:
                 cur = self._db.execute(sql, params)
                 self.queries += 1
-                return cur.fetchall()
+                rows: list[Any] = cur.fetchall()
+                return rows
         return self._guard(work)
 
     def _dicts(self, sql: str, params: tuple[Any, ...]) -> list[dict[str, Any]]:
@@ -211,27 +220,15 @@ class PgLedger:
 
     # -- actions and facts
     def facts(self, scenario: str, order_id: str) -> OrderFacts:
-        facts = OrderFacts(order_id=order_id)
-        for key, status, message, data in self._rows(
-                "SELECT key, status, message, data FROM sellintegro_actions WHERE scenario = %s AND order_id = %s",
-                (scenario, order_id)):
-            if status == "done":
-                facts.done[key] = json.loads(data)
-            elif status == "failed":
-                facts.failed[key] = message
-            elif status == "final_skip":
-                facts.skips[key] = message
-        return facts
+        rows = self._rows("SELECT key, status, message, data FROM sellintegro_actions WHERE scenario = %s AND "
+                          "order_id = %s", (scenario, order_id))
+        return facts_of(order_id, ((key, status, message, json.loads(data)) for key, status, message, data in rows))
 
-    def record_action(self, scenario: str, run_id: int | None, *, key: str, order_id: str, document_id: str,
-                      type: str, outcome: str, code: str, message: str, data: dict[str, Any],
-                      at: datetime, document_number: str = "") -> None:
-        """Durable state plus a history event, in one transaction (see ``SqliteLedger.record_action``)."""
+    def record(self, scenario: str, run_id: int | None, entry: Entry) -> None:
+        """Durable state plus a history event, in one transaction (see ``SqliteLedger.record``)."""
         if self.read_only:
             raise RuntimeError("ledger opened read-only (plan mode) was asked to write")
-        status = {"done": "done", "already_done": "done", "failed": "failed"}.get(outcome)
-        if outcome == "skipped" and data.get("final"):
-            status = "final_skip"
+        status = entry.status
 
         def work() -> None:
             with self._lock, self._db.transaction():
@@ -243,21 +240,21 @@ class PgLedger:
                         "ON CONFLICT (scenario, key) DO UPDATE SET status = excluded.status, message = "
                         "excluded.message, data = excluded.data, updated_at = excluded.updated_at, "
                         "run_id = excluded.run_id",
-                        (scenario, key, order_id, document_id, type, status, message,
-                         json.dumps(data, sort_keys=True, default=str), _iso(at), run_id))
-                if outcome == "skipped":
+                        (scenario, entry.key, entry.order_id, entry.document_id, entry.type, status, entry.message,
+                         json.dumps(dict(entry.data), sort_keys=True, default=str), _iso(entry.at), run_id))
+                if entry.outcome == "skipped":
                     self.queries += 1
                     last = self._db.execute(
                         "SELECT outcome, message FROM sellintegro_events WHERE scenario = %s AND key = %s "
-                        "ORDER BY id DESC LIMIT 1", (scenario, key)).fetchone()
-                    if last is not None and last[0] == outcome and last[1] == message:
+                        "ORDER BY id DESC LIMIT 1", (scenario, entry.key)).fetchone()
+                    if last is not None and last[0] == entry.outcome and last[1] == entry.message:
                         return
                 self.queries += 1
                 self._db.execute(
                     "INSERT INTO sellintegro_events (scenario, run_id, at, order_id, document_id, key, type, "
                     "outcome, code, message, document_number) VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                    (scenario, run_id, _iso(at), order_id, document_id, key, type, outcome, code, message,
-                     document_number))
+                    (scenario, run_id, _iso(entry.at), entry.order_id, entry.document_id, entry.key, entry.type,
+                     entry.outcome, entry.code, entry.message, entry.document_number))
         self._guard(work)
 
     def history(self, scenario: str, order_id: str | None = None) -> list[dict[str, Any]]:
@@ -276,6 +273,12 @@ class PgLedger:
         self._tx([("INSERT INTO sellintegro_steps (scenario, key, step, data, at) VALUES (%s, %s, %s, %s, %s) "
                    "ON CONFLICT (scenario, key, step) DO UPDATE SET data = excluded.data, at = excluded.at",
                    (scenario, key, step, json.dumps(data, sort_keys=True, default=str), _iso(at)))])
+
+    def steps(self, scenario: str, key: str) -> list[dict[str, Any]]:
+        """Every recorded sub-step of one action (step, data, at), in the order they happened."""
+        rows = self._rows("SELECT step, data, at FROM sellintegro_steps WHERE scenario = %s AND key = %s "
+                          "ORDER BY at, step", (scenario, key))
+        return [{"step": step, "data": json.loads(data), "at": at} for step, data, at in rows]
 
     # -- order references
     def order_for_ref(self, scenario: str, ref_key: str, ref_value: str) -> str | None:
@@ -308,7 +311,7 @@ class PgLedger:
         yield from self._dicts("SELECT * FROM sellintegro_actions WHERE scenario = %s ORDER BY order_id, key",
                                (scenario,))
 
-    def budgets(self) -> Any:
+    def budgets(self) -> PgBudgets:
         """The shared per-token call budget, in this database (see :mod:`sellintegro_core.budget`)."""
         from .budget import PgBudgets
 

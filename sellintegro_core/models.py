@@ -6,19 +6,23 @@ datetimes are timezone-aware.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Annotated, Any, Literal
+from typing import Annotated, Any, Literal, TypeVar
 
 from pydantic import BaseModel, ConfigDict, Field
 
 from .vocabulary import DOCUMENT_KINDS, DocumentKind, OrderKey  # noqa: F401 - DOCUMENT_KINDS re-exported
 
 KsefState = Literal["not_in_ksef", "numbered", "online_pending", "offline_pending"]
+M = TypeVar("M", bound=BaseModel)
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    """Messages are immutable: assigning a field raises; build a changed copy with ``model_copy(update=…)``."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class Party(_Model):
@@ -221,6 +225,9 @@ class Order(_Model):
 
 
 class _Action(_Model):
+    """Every action has one idempotency ``key``, built by its class's ``key_for`` (the only place its format
+    lives: rules that look facts up by key call ``key_for`` too)."""
+
     order_id: str
     reason: str = ""
 
@@ -242,9 +249,18 @@ class AttachDocument(_Action):
     template: str = "pl"
     ksef_label: Literal["number", "offline"] | None = None
 
+    @staticmethod
+    def key_for(order_id: str, document_id: str) -> str:
+        return f"{AttachDocument.key_prefix(order_id)}{document_id}"
+
+    @staticmethod
+    def key_prefix(order_id: str) -> str:
+        """What every attach key of ``order_id`` starts with."""
+        return f"attach:{order_id}:"
+
     @property
     def key(self) -> str:
-        return f"attach:{self.order_id}:{self.document_id}"
+        return self.key_for(self.order_id, self.document_id)
 
 
 class SetStatus(_Action):
@@ -255,9 +271,13 @@ class SetStatus(_Action):
     cause: Literal["success", "failure", "no_document"] = "success"
     after: list[str] = Field(default_factory=list)
 
+    @staticmethod
+    def key_for(order_id: str, cause: str) -> str:
+        return f"status:{order_id}:{cause}"
+
     @property
     def key(self) -> str:
-        return f"status:{self.order_id}:{self.cause}"
+        return self.key_for(self.order_id, self.cause)
 
 
 class SetField(_Action):
@@ -269,9 +289,13 @@ class SetField(_Action):
     document_id: str = ""
     after: list[str] = Field(default_factory=list)
 
+    @staticmethod
+    def key_for(order_id: str, field: str, document_id: str = "") -> str:
+        return f"field:{order_id}:{field}:{document_id}"
+
     @property
     def key(self) -> str:
-        return f"field:{self.order_id}:{self.field}:{self.document_id}"
+        return self.key_for(self.order_id, self.field, self.document_id)
 
 
 class Skip(_Action):
@@ -283,12 +307,17 @@ class Skip(_Action):
     document_number: str = ""
     final: bool = False              # True: recorded once and never reconsidered
 
+    @staticmethod
+    def key_for(order_id: str, document_id: str, code: str) -> str:
+        return f"skip:{order_id}:{document_id}:{code}"
+
     @property
     def key(self) -> str:
-        return f"skip:{self.order_id}:{self.document_id}:{self.code}"
+        return self.key_for(self.order_id, self.document_id, self.code)
 
 
 Action = Annotated[AttachDocument | SetStatus | SetField | Skip, Field(discriminator="type")]
+AfterAction = SetStatus | SetField      # changes that wait for the attaches named in ``after``
 
 
 class ActionResult(_Model):
@@ -315,12 +344,42 @@ class Window(_Model):
 
 
 class OrderFacts(_Model):
-    """What the ledger knows about one order: completed steps keyed by action key, with their data."""
+    """What the ledger knows about one order: completed steps keyed by action key, with their data.
+
+    Immutable like every message: :meth:`with_done` and :meth:`with_failed` return the changed facts.
+    """
 
     order_id: str
-    done: dict[str, dict[str, Any]] = Field(default_factory=dict)    # key -> data of a completed action
-    failed: dict[str, str] = Field(default_factory=dict)             # key -> last error message
-    skips: dict[str, str] = Field(default_factory=dict)              # final skip keys -> reason
+    done: Mapping[str, Mapping[str, Any]] = Field(default_factory=dict)  # key -> data of a completed action
+    failed: Mapping[str, str] = Field(default_factory=dict)              # key -> last error message
+    skips: Mapping[str, str] = Field(default_factory=dict)               # final skip keys -> reason
 
     def is_done(self, key: str) -> bool:
         return key in self.done
+
+    def with_done(self, key: str, data: Mapping[str, Any] | None = None) -> OrderFacts:
+        """These facts with ``key`` completed (and no longer failed)."""
+        failed = {k: v for k, v in self.failed.items() if k != key}
+        return self.model_copy(update={"done": {**self.done, key: dict(data or {})}, "failed": failed})
+
+    def with_failed(self, key: str, message: str) -> OrderFacts:
+        """These facts with ``key`` failed with ``message``."""
+        return self.model_copy(update={"failed": {**self.failed, key: message}})
+
+
+def updated(model: M, changes: Mapping[str, Any]) -> M:
+    """A copy of a frozen ``model`` with ``changes``; a dotted key changes a nested model.
+
+    ``updated(document, {"payment.to_pay": Decimal("0"), "remarks": "paid"})`` leaves ``document`` as it was.
+    """
+    own: dict[str, Any] = {}
+    nested: dict[str, dict[str, Any]] = {}
+    for path, value in changes.items():
+        head, dot, rest = path.partition(".")
+        if dot:
+            nested.setdefault(head, {})[rest] = value
+        else:
+            own[head] = value
+    for head, inner in nested.items():
+        own[head] = updated(own.get(head, getattr(model, head)), inner)
+    return model.model_copy(update=own)

@@ -63,11 +63,13 @@ def outcome_table_rows(report: RunReport) -> list[tuple[str, str, str, str, str,
         first_row.setdefault(row.order_id, cells)
     for row in changes:
         text = row.action if row.outcome in ("done", "already_done", "planned") else f"{row.action} ({row.outcome})"
-        cells = first_row.get(row.order_id)
-        if cells is None:
+        found = first_row.get(row.order_id)
+        if found is None:
             cells = [row.order_id or "—", "", "", row.outcome, "", row.message]
             rows.append(cells)
             first_row[row.order_id] = cells
+        else:
+            cells = found
         cells[4] = f"{cells[4]}; {text}" if cells[4] else text
     rows.sort(key=lambda r: r[0] == "—")  # documents without an order last; otherwise in processing order
     return [tuple(r) for r in rows]  # type: ignore[misc]

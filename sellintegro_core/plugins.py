@@ -13,12 +13,12 @@ import sys
 from dataclasses import dataclass, field
 from importlib import metadata
 from types import ModuleType
-from typing import Any
+from typing import Any, Literal, overload
 
 import pluggy
 
 from . import hookspecs
-from .components import CommandSpec, ComponentSpec, Limits
+from .components import CommandSpec, ComponentSpec, Limits, Renderer, Rule, Sink, Source
 from .errors import PluginError
 
 GROUP = "sellintegro"
@@ -58,7 +58,7 @@ class PluginHost:
         self.failures: list[LoadFailure] = []
         self.strict = strict
         self._dists: dict[str, str] = {}
-        self._components: dict[str, dict[str, tuple[ComponentSpec, str]]] | None = None
+        self._components: dict[str, dict[str, tuple[ComponentSpec[Any], str]]] | None = None
         self._commands: dict[str, tuple[CommandSpec, str]] | None = None
         deny = _env_list("SELLINTEGRO_DISABLED_PLUGINS") or set()
         for name, module_name in _BUILTINS.items():
@@ -104,7 +104,7 @@ class PluginHost:
         self._collect_commands()
 
     def _collect_components(self) -> None:
-        components: dict[str, dict[str, tuple[ComponentSpec, str]]] = {k: {} for k in KINDS}
+        components: dict[str, dict[str, tuple[ComponentSpec[Any], str]]] = {k: {} for k in KINDS}
         hooks = {
             "source": self.pm.hook.sellintegro_register_sources,
             "sink": self.pm.hook.sellintegro_register_sinks,
@@ -115,7 +115,7 @@ class PluginHost:
             for impl in hook.get_hookimpls():
                 owner = impl.plugin_name
 
-                def register(spec: ComponentSpec, _kind: str = kind, _owner: str = owner) -> None:
+                def register(spec: ComponentSpec[Any], _kind: str = kind, _owner: str = owner) -> None:
                     table = components[_kind]
                     if spec.name in table:
                         other = table[spec.name][1]
@@ -141,13 +141,25 @@ class PluginHost:
             impl.function(register=register_command)
         self._commands = commands
 
-    def components(self, kind: str) -> dict[str, tuple[ComponentSpec, str]]:
+    def components(self, kind: str) -> dict[str, tuple[ComponentSpec[Any], str]]:
         if self._components is None:
             self._collect_components()
         assert self._components is not None
         return self._components[kind]
 
-    def component(self, kind: str, name: str) -> ComponentSpec:
+    @overload
+    def component(self, kind: Literal["source"], name: str) -> ComponentSpec[Source]: ...
+    @overload
+    def component(self, kind: Literal["sink"], name: str) -> ComponentSpec[Sink]: ...
+    @overload
+    def component(self, kind: Literal["rule"], name: str) -> ComponentSpec[Rule]: ...
+    @overload
+    def component(self, kind: Literal["renderer"], name: str) -> ComponentSpec[Renderer]: ...
+    @overload
+    def component(self, kind: str, name: str) -> ComponentSpec[Any]: ...
+
+    def component(self, kind: str, name: str) -> ComponentSpec[Any]:
+        """The spec registered for ``kind`` under ``name`` (typed by the kind's protocol)."""
         from .hints import did_you_mean
 
         table = self.components(kind)
@@ -176,7 +188,7 @@ class PluginHost:
         for kind in KINDS:
             for name, (_spec, owner) in self.components(kind).items():
                 owners.setdefault(owner, []).append(f"{kind}:{name}")
-        for name, (_spec, owner) in self.commands().items():
+        for name, (_command, owner) in self.commands().items():
             owners.setdefault(owner, []).append(f"command:{name}")
         infos = []
         for name, plugin in sorted(self.pm.list_name_plugin(), key=lambda p: str(p[0])):

@@ -79,29 +79,29 @@ def schedule_loop(paths: list[Path], *, host: Any = None, stop: StopFlag | None 
         if stop:
             break
         try:
-            scenario = load_scenario(key, host=host)  # pick up edits made while the scheduler runs
+            current: Scenario | None = load_scenario(key, host=host)  # pick up edits made meanwhile
         except ConfigError as exc:
             echo(f"{scenarios[key].name}: scenario is invalid now, skipping this run:\n{exc}")
-            scenario = None
+            current = None
         now = clock.now()
-        if scenario is not None:
+        if current is not None:
             try:
-                report = locked_run(scenario, host=host, stop=stop)
+                report = locked_run(current, host=host, stop=stop)
                 if report.outcome == "stopped":
                     stopped = report.message
                 counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()) if v) or "nothing to do"
-                echo(f"{scenario.name}: {report.outcome} ({counts}; BaseLinker calls {report.api_calls})")
-                now = clock.now(scenario.timezone)
-                upcoming[key] = following_run(report, now, scenario)
+                echo(f"{current.name}: {report.outcome} ({counts}; BaseLinker calls {report.api_calls})")
+                now = clock.now(current.timezone)
+                upcoming[key] = following_run(report, now, current)
             except Stopped:
                 raise
             except RetriableError as exc:
-                echo(f"{scenario.name}: {exc.message}")
-                upcoming[key] = next_run(now, scenario.model.schedule, scenario.timezone)
+                echo(f"{current.name}: {exc.message}")
+                upcoming[key] = next_run(now, current.model.schedule, current.timezone)
             except SellintegroError as exc:
-                echo(f"{scenario.name}: run failed: {exc}")
-                upcoming[key] = next_run(now, scenario.model.schedule, scenario.timezone)
-            scenarios[key] = scenario
+                echo(f"{current.name}: run failed: {exc}")
+                upcoming[key] = next_run(now, current.model.schedule, current.timezone)
+            scenarios[key] = current
         else:
             upcoming[key] = next_run(now, scenarios[key].model.schedule, scenarios[key].timezone)
         runs += 1

@@ -114,7 +114,7 @@ def pipe_safe_streams() -> Iterator[None]:
     command finishes its work and exits with its own exit code, without a ``BrokenPipeError``. Warnings logged
     meanwhile go to stderr as plain text (when nothing else configured logging)."""
     saved = sys.stdout, sys.stderr
-    sys.stdout, sys.stderr = _PipeSafe(sys.stdout), _PipeSafe(sys.stderr)  # type: ignore[assignment]
+    sys.stdout, sys.stderr = _PipeSafe(sys.stdout), _PipeSafe(sys.stderr)
     root = logging.getLogger()
     handler = None
     if not root.handlers:  # what logging's last-resort handler would print, but plain

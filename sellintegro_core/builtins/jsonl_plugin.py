@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Callable
 
 from .. import hookimpl
 from ..components import SinkSpec, SourceSpec
 
 
 @hookimpl
-def sellintegro_register_sources(register: Any) -> None:
+def sellintegro_register_sources(register: Callable[[SourceSpec], None]) -> None:
     from .jsonl import JsonlSource, JsonlSourceConfig
 
     register(SourceSpec(name="jsonl", config_model=JsonlSourceConfig, factory=JsonlSource,
@@ -17,7 +17,7 @@ def sellintegro_register_sources(register: Any) -> None:
 
 
 @hookimpl
-def sellintegro_register_sinks(register: Any) -> None:
+def sellintegro_register_sinks(register: Callable[[SinkSpec], None]) -> None:
     from .jsonl import JsonlSink, JsonlSinkConfig
 
     register(SinkSpec(name="jsonl", config_model=JsonlSinkConfig, factory=JsonlSink,

@@ -13,7 +13,7 @@ STATE_HELP = "the shared PostgreSQL state: postgresql://user@host:5432/database"
 
 
 def _state(args: argparse.Namespace) -> str:
-    url = args.state
+    url = str(args.state)
     if not url.startswith(("postgresql://", "postgres://")):
         raise ConfigError(f"--state: {url!r} is not a PostgreSQL URL; deploy, worker, enqueue and status need the "
                           "shared state, e.g. --state postgresql://sellintegro@db.example:5432/sellintegro",

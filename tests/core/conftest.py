@@ -52,7 +52,8 @@ def scenario_dir(tmp_path: Path, fixed_now: str, plugin_site: Path) -> Path:
     folder.mkdir()
     docs = [make_doc("FS 1/11/2026", "101"), make_doc("FS 2/11/2026", "102"),
             make_doc("FS 3/11/2026", None), make_doc("FS 4/11/2026", "404")]
-    docs[2].match.problem = 'numer oryginału "XYZ" does not match ^B_(?P<ref>\\d+)$'
+    docs[2] = docs[2].model_copy(update={"match": docs[2].match.model_copy(
+        update={"problem": 'numer oryginału "XYZ" does not match ^B_(?P<ref>\\d+)$'})})
     (folder / "docs.jsonl").write_text("\n".join(d.model_dump_json() for d in docs) + "\n", encoding="utf-8")
     orders = [make_order("101"), make_order("102")]
     (folder / "orders.jsonl").write_text("\n".join(o.model_dump_json() for o in orders) + "\n", encoding="utf-8")

@@ -21,10 +21,10 @@ class AttachAll:
         return OrderScan(all_orders=False)
 
     def pending(self, documents, facts, context):
-        keys = [f"attach:{facts.order_id}:{d.id}" for d in documents]
+        keys = [AttachDocument.key_for(facts.order_id, d.id) for d in documents]
         if any(k not in facts.done for k in keys):
             return True
-        return bool(self.config.status_after) and f"status:{facts.order_id}:success" not in facts.done
+        return bool(self.config.status_after) and SetStatus.key_for(facts.order_id, "success") not in facts.done
 
     def decide(self, order, documents, facts, context):
         if order is None:

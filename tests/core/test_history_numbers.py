@@ -15,7 +15,8 @@ from tests.core.conftest import make_doc
 def _with_internal_ids(folder: Path) -> None:
     docs = [make_doc("FS 1/11/2026", "101", doc_id="1027"), make_doc("FS 2/11/2026", "102", doc_id="1028"),
             make_doc("FS 3/11/2026", None, doc_id="1029")]
-    docs[2].match.problem = 'numer oryginału "XYZ" does not match ^B_(?P<ref>\\d+)$'
+    docs[2] = docs[2].model_copy(update={"match": docs[2].match.model_copy(
+        update={"problem": 'numer oryginału "XYZ" does not match ^B_(?P<ref>\\d+)$'})})
     (folder / "docs.jsonl").write_text("\n".join(d.model_dump_json() for d in docs) + "\n", encoding="utf-8")
 
 

@@ -26,6 +26,7 @@ from sellintegro_core.models import (
     SalesDocument,
     Totals,
     VatRow,
+    updated,
 )
 
 CENT = Decimal("0.01")
@@ -113,11 +114,11 @@ def vat_table(lines: Iterable[DocumentLine], *, exchange_rate: Decimal | None = 
         net = sums[symbol]
         rate = rates[symbol]
         vat = q(net * rate / 100) if rate is not None else Decimal("0.00")
-        row = VatRow(vat_symbol=symbol, vat_rate=rate, net=net, vat=vat, gross=net + vat)
+        pln: dict[str, Decimal] = {}
         if exchange_rate is not None:
-            row.net_pln, row.vat_pln = q(net * exchange_rate), q(vat * exchange_rate)
-            row.gross_pln = row.net_pln + row.vat_pln
-        rows.append(row)
+            pln = {"net_pln": q(net * exchange_rate), "vat_pln": q(vat * exchange_rate)}
+            pln["gross_pln"] = pln["net_pln"] + pln["vat_pln"]
+        rows.append(VatRow(vat_symbol=symbol, vat_rate=rate, net=net, vat=vat, gross=net + vat, **pln))
     return rows
 
 
@@ -128,9 +129,8 @@ def totals_of(rows: list[VatRow]) -> Totals:
 
 def numbered(doc: SalesDocument, number: str, stored_hash: str) -> SalesDocument:
     """Mark ``doc`` as numbered in KSeF."""
-    doc.ksef = KsefInfo(state="numbered", number=number, hash=stored_hash, status="przyjęty",
-                        issued_at=datetime(2026, 4, 15, 10, 5, tzinfo=UTC))
-    return doc
+    return updated(doc, {"ksef": KsefInfo(state="numbered", number=number, hash=stored_hash, status="przyjęty",
+                                          issued_at=datetime(2026, 4, 15, 10, 5, tzinfo=UTC))})
 
 
 def make_fs(*, lines: list[DocumentLine] | None = None, buyer: Party | None = None, currency: str = "PLN",
@@ -163,7 +163,7 @@ def make_fs(*, lines: list[DocumentLine] | None = None, buyer: Party | None = No
         if any(x.vat_symbol == "zw" for x in lines) else None,
     )
     if ksef:
-        numbered(doc, ksef_number(SELLER_NIP, "20260415", ksef_technical), V6_HEX)
+        return numbered(doc, ksef_number(SELLER_NIP, "20260415", ksef_technical), V6_HEX)
     return doc
 
 
@@ -185,10 +185,11 @@ def make_fsd() -> SalesDocument:
     doc = make_fs(lines=[make_line(1, "Kubek ceramiczny „Łoś”", "2", "24.39", "23"),
                          make_line(2, "Herbata liściasta 100 g", "1", "18.52", "5")],
                   buyer=buyer_company(), number="FSd 4/2026", doc_id="3004", ksef_technical="0100004A1B2D")
-    doc.kind = "FSd"
-    doc.receipts = [DocumentRef(id="2055", kind="PA", number="PA 55/2026", issue_date=date(2026, 4, 10)),
-                    DocumentRef(id="2056", kind="PA", number="PA 56/2026", issue_date=date(2026, 4, 11))]
-    doc.payment = Payment(form="gotówka", paid=doc.totals.gross, to_pay=Decimal("0"))
+    return updated(doc, {
+        "kind": "FSd",
+        "receipts": [DocumentRef(id="2055", kind="PA", number="PA 55/2026", issue_date=date(2026, 4, 10)),
+                     DocumentRef(id="2056", kind="PA", number="PA 56/2026", issue_date=date(2026, 4, 11))],
+        "payment": Payment(form="gotówka", paid=doc.totals.gross, to_pay=Decimal("0"))})
     return doc
 
 
@@ -209,8 +210,8 @@ def make_kfs() -> SalesDocument:
                               ksef_number=fs_ksef_number()),
         correction_reason="Zwrot towaru przez nabywcę",
         order_ref=OrderRef(key="order_id", value="1234567"))
-    doc.ksef = KsefInfo(state="numbered", number=ksef_number(SELLER_NIP, "20260420", "010000BEEF01"), hash=V7_B64)
-    return doc
+    return updated(doc, {"ksef": KsefInfo(state="numbered", number=ksef_number(SELLER_NIP, "20260420", "010000BEEF01"),
+                                          hash=V7_B64)})
 
 
 def make_zw() -> SalesDocument:

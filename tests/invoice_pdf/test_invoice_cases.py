@@ -9,7 +9,7 @@ from decimal import Decimal
 
 import pytest
 
-from sellintegro_core.models import KsefInfo, PaidPart, Party, Payment, SalesDocument
+from sellintegro_core.models import KsefInfo, PaidPart, Party, Payment, SalesDocument, updated
 
 from .conftest import (
     SELLER_NIP,
@@ -63,7 +63,7 @@ def test_receipt_return_prints_before_after_and_negative_difference(renderer) ->
 ])
 def test_heading_is_the_kind_even_with_a_title_in_subiekt(renderer, renderer_name, factory, heading, english) -> None:
     doc = factory()
-    doc.title, doc.subtitle = "B_7111315", "Zamówienie sklepu"
+    doc = updated(doc, {"title": "B_7111315", "subtitle": "Zamówienie sklepu"})
     for template, expected in (("pl", heading), ("en", english)):
         text = pdf_text(renderer.render(doc, template))
         assert text.splitlines()[0].strip() == expected
@@ -78,8 +78,8 @@ def test_heading_is_the_kind_even_with_a_title_in_subiekt(renderer, renderer_nam
 def test_card_paid_invoice_says_paid_and_zero_due(renderer) -> None:
     doc = make_fsd()
     gross = doc.totals.gross
-    doc.payment = Payment(form="karta", paid=gross, to_pay=Decimal("0"), paid_parts=[PaidPart(form="karta",
-                                                                                              amount=gross)])
+    doc = updated(doc, {"payment": Payment(form="karta", paid=gross, to_pay=Decimal("0"),
+                                           paid_parts=[PaidPart(form="karta", amount=gross)])})
     text = flat(renderer.render(doc))
     assert f"Zapłacono: {gross:.2f}".replace(".", ",") in text and "(karta" in text
     assert "Do zapłaty: 0,00 zł" in text and "Pozostało do zapłaty: 0,00 zł" in text
@@ -89,9 +89,9 @@ def test_card_paid_invoice_says_paid_and_zero_due(renderer) -> None:
 def test_partly_prepaid_invoice_shows_what_is_left(renderer) -> None:
     doc = make_fs()
     gross = doc.totals.gross
-    doc.payment = Payment(form="przelew", due_date=date(2026, 4, 29), paid=Decimal("100.00"),
+    doc = updated(doc, {"payment": Payment(form="przelew", due_date=date(2026, 4, 29), paid=Decimal("100.00"),
                           to_pay=gross - Decimal("100.00"),
-                          paid_parts=[PaidPart(form="przedpłata", amount=Decimal("100.00"))])
+                          paid_parts=[PaidPart(form="przedpłata", amount=Decimal("100.00"))])})
     text = flat(renderer.render(doc))
     left = f"{gross - 100:,.2f}".replace(",", " ").replace(".", ",")
     assert "Zapłacono: 100,00 zł (przedpłata 100,00 zł)" in text
@@ -132,7 +132,7 @@ def test_large_amounts_fit_their_columns(renderer, quantity: str, price: str,
     foreign = currency != "PLN"
     doc = make_fs(lines=lines, ksef=False, buyer=buyer_foreign() if foreign else buyer_company(),
                   currency=currency, exchange_rate="4.2813" if foreign else None)
-    doc.payment.to_pay = doc.totals.gross
+    doc = updated(doc, {"payment.to_pay": doc.totals.gross})
     for template in ("pl", "en"):
         pdf = renderer.render(doc, template)
         pages = words_of(pdf)
@@ -145,12 +145,13 @@ def test_large_correction_amounts_fit(renderer) -> None:
     kfs = make_kfs()
     before = make_line(2, "Linia produkcyjna", "8", "99999999.99", "23", side="before")
     after = make_line(2, "Linia produkcyjna", "1", "99999999.99", "23", side="after")
-    kfs.lines = [before, after]
+    kfs = updated(kfs, {"lines": [before, after]})
     from sellintegro_core.models import VatRow
 
     net, vat = after.net - before.net, after.vat - before.vat
-    kfs.vat_table = [VatRow(vat_symbol="23", vat_rate=Decimal("23"), net=net, vat=vat, gross=net + vat)]
-    kfs.totals = totals_of(kfs.vat_table)
+    kfs = updated(kfs, {"vat_table": [VatRow(vat_symbol="23", vat_rate=Decimal("23"), net=net, vat=vat,
+                                             gross=net + vat)]})
+    kfs = updated(kfs, {"totals": totals_of(kfs.vat_table)})
     pages = words_of(renderer.render(kfs))
     assert _overlaps(pages) == [] and _merged(pages) == []
 
@@ -160,7 +161,7 @@ def test_large_correction_amounts_fit(renderer) -> None:
 
 def test_correction_shows_corrected_invoice_dates_and_not_its_own_delivery_date(renderer) -> None:
     kfs = make_kfs()
-    kfs.corrected.sale_date = date(2026, 4, 14)
+    kfs = updated(kfs, {"corrected.sale_date": date(2026, 4, 14)})
     text = flat(renderer.render(kfs))
     assert "Data wystawienia: 2026-04-20" in text
     assert "Numer dokumentu korygowanego: FS 12/2026" in text
@@ -181,8 +182,8 @@ def wdt(country: str = "DE", nip: str = "DE811907980") -> SalesDocument:
                                                        street="Königstraße 28", postcode="70173",
                                                        city="Stuttgart", country="Niemcy", country_code=country,
                                                        is_company=True))
-    doc.vat_table, doc.totals = rows, totals_of(rows)
-    doc.payment.to_pay = doc.totals.gross
+    doc = updated(doc, {"vat_table": rows, "totals": totals_of(rows)})
+    doc = updated(doc, {"payment.to_pay": doc.totals.gross})
     return doc
 
 
@@ -201,8 +202,8 @@ def test_export_is_described_as_export(renderer) -> None:
 def test_reverse_charge_is_worded(renderer) -> None:
     lines = [make_line(1, "Usługa montażu", "1", "1000.00", "oo")]
     doc = make_fs(lines=lines, ksef=False)
-    doc.vat_table, doc.totals = vat_table(lines), totals_of(vat_table(lines))
-    doc.payment.to_pay = doc.totals.gross
+    doc = updated(doc, {"vat_table": vat_table(lines), "totals": totals_of(vat_table(lines))})
+    doc = updated(doc, {"payment.to_pay": doc.totals.gross})
     assert "odwrotne obciążenie" in flat(renderer.render(doc))
 
 
@@ -211,7 +212,7 @@ def test_reverse_charge_is_worded(renderer) -> None:
 
 def test_online_sent_invoice_never_claims_offline_mode(renderer) -> None:
     doc = make_fs()
-    doc.ksef = KsefInfo(state="online_pending", hash=V6_HEX)
+    doc = updated(doc, {"ksef": KsefInfo(state="online_pending", hash=V6_HEX)})
     text = flat(renderer.render(doc, ksef_label="offline"))
     assert "trybie offline" not in text
     assert "przesłana do KSeF, numer KSeF nie został jeszcze nadany" in text
@@ -224,8 +225,8 @@ def test_long_invoice_numbers_every_page_and_never_splits_a_row(renderer) -> Non
     lines = [make_line(i, f"Towar numer {i} o dość długiej nazwie, która zawija się w komórce tabeli", "3",
                        f"{10 + i}.99", "23") for i in range(1, 46)]
     doc = make_fs(lines=lines, ksef=False)
-    doc.vat_table, doc.totals = vat_table(lines), totals_of(vat_table(lines))
-    doc.payment.to_pay = doc.totals.gross
+    doc = updated(doc, {"vat_table": vat_table(lines), "totals": totals_of(vat_table(lines))})
+    doc = updated(doc, {"payment.to_pay": doc.totals.gross})
     pdf = renderer.render(doc)
     from pypdf import PdfReader
 
@@ -252,11 +253,11 @@ def test_long_invoice_numbers_every_page_and_never_splits_a_row(renderer) -> Non
 def test_english_invoice_is_english_throughout(renderer) -> None:
     doc = make_eur()
     doc.lines.append(make_line(3, "Training", "1", "100.00", "zw"))
-    doc.vat_table, doc.totals = vat_table(doc.lines, exchange_rate=doc.exchange_rate), None or totals_of(
-        vat_table(doc.lines))
-    doc.payment.form, doc.payment.to_pay = "przelew", doc.totals.gross
-    doc.seller.bank_swift = "WBKPPLPP"
-    doc.vat_exemption_reason = "art. 43 ust. 1 pkt 29 lit. a ustawy o VAT"
+    doc = updated(doc, {"vat_table": vat_table(doc.lines, exchange_rate=doc.exchange_rate), "totals": None or totals_of(
+        vat_table(doc.lines))})
+    doc = updated(doc, {"payment.form": "przelew", "payment.to_pay": doc.totals.gross})
+    doc = updated(doc, {"seller.bank_swift": "WBKPPLPP"})
+    doc = updated(doc, {"vat_exemption_reason": "art. 43 ust. 1 pkt 29 lit. a ustawy o VAT"})
     text = flat(renderer.render(doc, "en"))
     assert "Payment method: bank transfer" in text and "Germany" in text and "exempt" in text
     assert "BIC/SWIFT: WBKPPLPP" in text

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from sellintegro_core.models import KsefInfo, SalesDocument
+from sellintegro_core.models import KsefInfo, SalesDocument, updated
 from tests.conftest import run_cli
 
 from .conftest import V6_HEX, V6_URL, decode_qr, make_eur, make_fs, make_kfs, make_pa, pdf_text
@@ -53,7 +53,7 @@ plugin = "{plugin}"
 @pytest.fixture
 def shop(tmp_path: Path) -> Path:
     pending = make_fs(number="FS 15/2026", doc_id="1015")
-    pending.ksef = KsefInfo(state="online_pending", hash=V6_HEX)
+    pending = updated(pending, {"ksef": KsefInfo(state="online_pending", hash=V6_HEX)})
     return write_scenario(tmp_path / "shop", [make_fs(), make_pa(), make_kfs(), make_eur(), pending])
 
 
@@ -160,8 +160,8 @@ def test_a_run_renders_the_pdfs_through_the_engine(tmp_path: Path, plugin: str) 
 
     fs, pa = make_fs(), make_pa()
     pending = make_fs(number="FS 15/2026", doc_id="1015")
-    pending.ksef = KsefInfo(state="online_pending", hash=V6_HEX)
-    pending.order_ref = pending.order_ref.model_copy(update={"value": "7654321"})
+    pending = updated(pending, {"ksef": KsefInfo(state="online_pending", hash=V6_HEX)})
+    pending = pending.model_copy(update={"order_ref": pending.order_ref.model_copy(update={"value": "7654321"})})
     shop = write_scenario(tmp_path / "run", [fs, pa, pending],
                           rule='wait_for_ksef = "all"\nsend_without_ksef_number = true',
                           tables='[window]\nbefore_setup = "include"', plugin=plugin)

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from sellintegro_core.errors import DocumentError
-from sellintegro_core.models import KsefInfo, SalesDocument
+from sellintegro_core.models import KsefInfo, SalesDocument, updated
 from sellintegro_invoice_pdf.formatting import amount, words
 
 from .conftest import (
@@ -184,7 +184,7 @@ def test_test_environment_uses_the_test_host(renderer_name: str, fs_doc: SalesDo
 
 def test_online_pending_after_the_wait_prints_offline(renderer, fs_doc: SalesDocument,
                                                       tmp_path) -> None:
-    fs_doc.ksef = KsefInfo(state="online_pending", hash=V6_HEX)
+    fs_doc = updated(fs_doc, {"ksef": KsefInfo(state="online_pending", hash=V6_HEX)})
     with pytest.raises(DocumentError) as info:
         renderer.render(fs_doc)
     assert info.value.code == "ksef_pending"
@@ -196,7 +196,7 @@ def test_online_pending_after_the_wait_prints_offline(renderer, fs_doc: SalesDoc
 
 
 def test_offline_pending_is_refused(renderer, fs_doc: SalesDocument) -> None:
-    fs_doc.ksef = KsefInfo(state="offline_pending", hash=V6_HEX)
+    fs_doc = updated(fs_doc, {"ksef": KsefInfo(state="offline_pending", hash=V6_HEX)})
     with pytest.raises(DocumentError) as info:
         renderer.render(fs_doc, ksef_label="offline")
     assert info.value.code == "ksef_offline"
@@ -209,7 +209,7 @@ KOD2 = ("https://qr.ksef.mf.gov.pl/certificate/Nip/5265877635/5265877635/01F20A5
 
 def test_offline_invoice_with_kod2_shows_both_codes(renderer, fs_doc: SalesDocument,
                                                     tmp_path) -> None:
-    fs_doc.ksef = KsefInfo(state="offline_pending", hash=V6_HEX)
+    fs_doc = updated(fs_doc, {"ksef": KsefInfo(state="offline_pending", hash=V6_HEX)})
     fs_doc.extra["ksef_kod2_url"] = KOD2
     pdf = renderer.render(fs_doc, ksef_label="offline")
     assert sorted(decode_qr(pdf, tmp_path)) == sorted([V6_URL, KOD2])
@@ -230,7 +230,8 @@ def test_offline_invoice_with_kod2_shows_both_codes(renderer, fs_doc: SalesDocum
 def test_bad_ksef_data_is_a_document_error(renderer, number: str | None, stored_hash: str | None,
                                            code: str) -> None:
     doc = make_fs()
-    doc.ksef = KsefInfo(state="numbered", number=fs_ksef_number() if number == "VALID" else number, hash=stored_hash)
+    doc = updated(doc, {"ksef": KsefInfo(state="numbered", number=fs_ksef_number() if number == "VALID" else number,
+                                         hash=stored_hash)})
     with pytest.raises(DocumentError) as info:
         renderer.render(doc)
     assert info.value.code == code
@@ -238,7 +239,7 @@ def test_bad_ksef_data_is_a_document_error(renderer, number: str | None, stored_
 
 
 def test_bad_seller_nip_is_a_document_error(renderer, fs_doc: SalesDocument) -> None:
-    fs_doc.seller.nip = "526-587-76-36"
+    fs_doc = updated(fs_doc, {"seller.nip": "526-587-76-36"})
     with pytest.raises(DocumentError) as info:
         renderer.render(fs_doc)
     assert info.value.code == "ksef_nip"
@@ -271,7 +272,7 @@ def test_receipt_copy_is_clearly_non_fiscal_without_qr(renderer, pa_doc: SalesDo
 
 def test_receipt_ignores_ksef_data_it_cannot_have(renderer, pa_doc: SalesDocument,
                                                   tmp_path) -> None:
-    pa_doc.ksef = KsefInfo(state="numbered", number=fs_ksef_number(), hash=V6_HEX)
+    pa_doc = updated(pa_doc, {"ksef": KsefInfo(state="numbered", number=fs_ksef_number(), hash=V6_HEX)})
     pdf = renderer.render(pa_doc)
     assert decode_qr(pdf, tmp_path) == []
     assert "ksef" not in pdf_text(pdf).lower()
@@ -363,9 +364,8 @@ def test_foreign_currency_in_polish_template(renderer, eur_doc: SalesDocument) -
 
 def test_foreign_currency_without_rate_or_pln_vat_is_refused(renderer,
                                                              eur_doc: SalesDocument) -> None:
-    eur_doc.exchange_rate = None
-    for row in eur_doc.vat_table:
-        row.vat_pln = None
+    eur_doc = updated(eur_doc, {"exchange_rate": None,
+                                "vat_table": [updated(row, {"vat_pln": None}) for row in eur_doc.vat_table]})
     with pytest.raises(DocumentError) as info:
         renderer.render(eur_doc)
     assert info.value.code == "exchange_rate_missing"
@@ -380,9 +380,7 @@ def test_english_invoice_for_a_foreign_buyer(renderer, fs_doc: SalesDocument) ->
 
 
 def test_legal_annotations_are_printed(renderer, fs_doc: SalesDocument) -> None:
-    fs_doc.split_payment = True
-    fs_doc.cash_accounting = True
-    fs_doc.reverse_charge = True
+    fs_doc = updated(fs_doc, {"split_payment": True, "cash_accounting": True, "reverse_charge": True})
     text = flat(pdf_text(renderer.render(fs_doc)))
     for phrase in ["mechanizm podzielonej płatności", "metoda kasowa", "odwrotne obciążenie"]:
         assert phrase in text
@@ -428,7 +426,7 @@ def test_amount_in_words_helper() -> None:
 
 def test_text_from_the_database_is_printed_literally(renderer) -> None:
     doc = make_fs(lines=[make_line(1, 'Kabel <b>HDMI</b> & "USB" {{ 7*7 }}', "1", "10.00", "23")])
-    doc.remarks = "<script>alert(1)</script> 50% taniej & szybciej"
+    doc = updated(doc, {"remarks": "<script>alert(1)</script> 50% taniej & szybciej"})
     text = flat(pdf_text(renderer.render(doc)))
     assert 'Kabel <b>HDMI</b> & "USB" {{ 7*7 }}' in text
     assert "<script>alert(1)</script> 50% taniej & szybciej" in text

@@ -322,7 +322,7 @@ def test_missing_order_skips_each_open_document() -> None:
 
 def test_missing_order_without_ledger_facts_uses_the_reference() -> None:
     d = doc("FS", "1")
-    d.order_ref = OrderRef(key="shop_order_id", value="A-17")
+    d = d.model_copy(update={"order_ref": OrderRef(key="shop_order_id", value="A-17")})
     actions = rule().decide(None, [d], OrderFacts(order_id=""), CTX)
     assert actions[0].order_id == "shop_order_id=A-17" and "shop_order_id A-17" in actions[0].reason
 

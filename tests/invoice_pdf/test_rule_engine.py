@@ -14,7 +14,7 @@ import pytest
 
 from sellintegro_core.config import load_scenario
 from sellintegro_core.engine import run_scenario
-from sellintegro_core.models import KsefInfo, Order
+from sellintegro_core.models import KsefInfo, Order, updated
 
 from .conftest import make_fs, make_pa
 
@@ -26,8 +26,8 @@ def write(folder: Path, *, rule: str) -> Path:
     fs = make_fs()                                            # FS 12/2026, order 1234567, numbered in KSeF
     pa = make_pa()                                            # PA 55/2026, order 2233445
     broken = make_fs(number="FS 99/2026", doc_id="1099")      # KSeF data contradicts itself: no PDF possible
-    broken.ksef = KsefInfo(state="not_in_ksef", number=fs.ksef.number)
-    broken.order_ref = broken.order_ref.model_copy(update={"value": "555"})  # type: ignore[union-attr]
+    broken = updated(broken, {"ksef": KsefInfo(state="not_in_ksef", number=fs.ksef.number)})
+    broken = broken.model_copy(update={"order_ref": broken.order_ref.model_copy(update={"value": "555"})})  # type: ignore[union-attr]
     (folder / "docs.jsonl").write_text("\n".join(d.model_dump_json() for d in (fs, pa, broken)) + "\n",
                                        encoding="utf-8")
     orders = [Order(id=oid, status_id="1", status_name="Nowe", date_add=PLACED + timedelta(hours=i))

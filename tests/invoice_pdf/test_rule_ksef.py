@@ -7,6 +7,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from sellintegro_core.models import updated
 from sellintegro_invoice_pdf.rule_ksef import is_b2b, wait_started
 
 from .test_rule import CTX, NOW, TZ, company, consumer, context, doc, facts, order, rule, summary
@@ -99,7 +100,7 @@ def test_offline_invoice_without_kod2_is_never_sent_before_its_number(policy: st
 
 def test_offline_invoice_without_kod2_is_reported_overdue_after_max_hours() -> None:
     fs = doc("FS", "1", ksef="offline_pending", issued=NOW - timedelta(hours=30))
-    fs.ksef.status = "3 wysłano"
+    fs = updated(fs, {"ksef.status": "3 wysłano"})
     actions = rule().decide(order(), [fs], facts(), CTX)
     assert summary(actions) == [("skip", "1", "ksef_overdue")]
     assert actions[0].final and "3 wysłano" in actions[0].reason
@@ -130,7 +131,7 @@ def test_correction_waits_for_its_own_ksef_number() -> None:
 def test_b2b_means_nip_or_company() -> None:
     assert is_b2b(doc("FS", "1", buyer=company()))
     with_nip = consumer()
-    with_nip.nip = "1111111111"
+    with_nip = updated(with_nip, {"nip": "1111111111"})
     assert is_b2b(doc("FS", "1", buyer=with_nip))
     assert not is_b2b(doc("FS", "1", buyer=consumer()))
     assert not is_b2b(doc("PA", "7"))

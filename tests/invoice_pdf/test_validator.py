@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 
 from sellintegro_core.errors import DocumentError
-from sellintegro_core.models import Order
+from sellintegro_core.models import Order, updated
 from sellintegro_invoice_pdf.ksef import KsefMark
 from sellintegro_invoice_pdf.renderer import HtmlPdfRenderer
 from sellintegro_invoice_pdf.typst_renderer import BUILTIN_TYPST_DIR, TEMPLATE_FILE, TypstPdfRenderer
@@ -55,14 +55,14 @@ def test_vat_table_must_match_the_lines(renderer) -> None:
     doc = make_fs()
     row = doc.vat_table[0]
     doc.vat_table[0] = row.model_copy(update={"net": row.net + 10, "gross": row.gross + 10})
-    doc.totals = totals_of(doc.vat_table)
+    doc = updated(doc, {"totals": totals_of(doc.vat_table)})
     message = refused(renderer, doc)
     assert "'VAT table matches the lines'" in message and "rate 23%" in message
 
 
 def test_header_must_match_the_vat_table(renderer) -> None:
     doc = make_fs()
-    doc.totals = doc.totals.model_copy(update={"gross": doc.totals.gross + 1})
+    doc = updated(doc, {"totals": doc.totals.model_copy(update={"gross": doc.totals.gross + 1})})
     assert "'header matches the VAT table'" in refused(renderer, doc)
 
 
@@ -107,10 +107,10 @@ def test_vat_row_matching_no_method_is_printed_as_stored_with_a_warning(renderer
     doc = make_fs(lines=lines, ksef=False)
     row = doc.vat_table[0]                 # 144,02 net at 5 %: net × rate 7,20, stored (line sum) 7,19
     doc.vat_table[0] = row.model_copy(update={"vat": Decimal("7.19"), "gross": row.net + Decimal("7.19")})
-    doc.lines = [ln.model_copy(update={"vat": v, "gross": ln.net + v}) for ln, v in
-                 zip(doc.lines, (Decimal("7.02"), Decimal("0.17")), strict=True)]
-    doc.totals = totals_of(doc.vat_table)
-    doc.payment.to_pay = doc.totals.gross
+    doc = updated(doc, {"lines": [ln.model_copy(update={"vat": v, "gross": ln.net + v}) for ln, v in
+                 zip(doc.lines, (Decimal("7.02"), Decimal("0.17")), strict=True)]})
+    doc = updated(doc, {"totals": totals_of(doc.vat_table)})
+    doc = updated(doc, {"payment.to_pay": doc.totals.gross})
     assert row.net == Decimal("144.02")
     warnings = vat_warnings(doc)
     assert len(warnings) == 1 and "7,19" in warnings[0] and "7,20" in warnings[0]
@@ -126,9 +126,9 @@ def test_vat_row_matching_no_method_is_printed_as_stored_with_a_warning(renderer
 def exempt_doc(reason: str | None):
     lines = [make_line(1, "Szkolenie baristyczne online", "1", "300.00", "zw", unit="usł.")]
     doc = make_fs(lines=lines, ksef=False, number="FS 21/2026", doc_id="1021")
-    doc.vat_table, doc.totals = vat_table(lines), totals_of(vat_table(lines))
-    doc.payment.to_pay = doc.totals.gross
-    doc.vat_exemption_reason = reason
+    doc = updated(doc, {"vat_table": vat_table(lines), "totals": totals_of(vat_table(lines))})
+    doc = updated(doc, {"payment.to_pay": doc.totals.gross})
+    doc = updated(doc, {"vat_exemption_reason": reason})
     return doc
 
 
@@ -173,8 +173,8 @@ def test_subiekts_own_basis_wins_over_the_scenarios(tmp_path: Path) -> None:
 
 def test_a_document_failing_the_validator_is_not_uploaded(tmp_path: Path, renderer_name: str) -> None:
     good, bad = make_fs(), make_fs(number="FS 22/2026", doc_id="1022")
-    bad.order_ref = bad.order_ref.model_copy(update={"value": "7654321"})
-    bad.totals = bad.totals.model_copy(update={"vat": bad.totals.vat + 1})
+    bad = bad.model_copy(update={"order_ref": bad.order_ref.model_copy(update={"value": "7654321"})})
+    bad = updated(bad, {"totals": bad.totals.model_copy(update={"vat": bad.totals.vat + 1})})
     code, output, attached = run_shop(tmp_path, [good, bad], plugin=renderer_name)
     assert code == 1
     assert "FS 12/2026" in attached and "FS 22/2026" not in attached
@@ -186,10 +186,10 @@ def test_the_run_report_carries_the_vat_row_warning(tmp_path: Path, renderer_nam
     doc = make_fs(lines=lines, ksef=False, number="FS 23/2026", doc_id="1023")
     row = doc.vat_table[0]
     doc.vat_table[0] = row.model_copy(update={"vat": Decimal("7.19"), "gross": row.net + Decimal("7.19")})
-    doc.lines = [ln.model_copy(update={"vat": v, "gross": ln.net + v}) for ln, v in
-                 zip(doc.lines, (Decimal("7.02"), Decimal("0.17")), strict=True)]
-    doc.totals = totals_of(doc.vat_table)
-    doc.payment.to_pay = doc.totals.gross
+    doc = updated(doc, {"lines": [ln.model_copy(update={"vat": v, "gross": ln.net + v}) for ln, v in
+                 zip(doc.lines, (Decimal("7.02"), Decimal("0.17")), strict=True)]})
+    doc = updated(doc, {"totals": totals_of(doc.vat_table)})
+    doc = updated(doc, {"payment.to_pay": doc.totals.gross})
     code, output, attached = run_shop(tmp_path, [doc], plugin=renderer_name)
     assert code == 0 and "FS 23/2026" in attached
     report = json.loads(output[output.index("{"):output.rindex("}") + 1])
@@ -202,8 +202,8 @@ def test_names_in_other_scripts_are_not_refused(renderer) -> None:
     lines = [make_line(1, "Ελληνικό τσάι 茶叶 🍵 Sencha", "1", "18.52", "5"),
              make_line(2, "緑茶", "2", "10.00", "5")]
     doc = make_fs(lines=lines, ksef=False)
-    doc.vat_table, doc.totals = vat_table(lines), totals_of(vat_table(lines))
-    doc.payment.to_pay = doc.totals.gross
+    doc = updated(doc, {"vat_table": vat_table(lines), "totals": totals_of(vat_table(lines))})
+    doc = updated(doc, {"payment.to_pay": doc.totals.gross})
     pdf = renderer.render(doc)
     assert pdf.startswith(b"%PDF") and len(pdf) > 10_000
 
@@ -218,8 +218,8 @@ def test_polish_names_next_to_cjk_and_emoji_are_read_back(renderer) -> None:
              make_line(2, "Zestaw prezentowy Święta", "2", "10.00", "23"),
              make_line(3, "Kawa ziarnista Łódź żółć", "1", "30.00", "23")]
     doc = make_fs(lines=lines, ksef=False)
-    doc.vat_table, doc.totals = vat_table(lines), totals_of(vat_table(lines))
-    doc.payment.to_pay = doc.totals.gross
+    doc = updated(doc, {"vat_table": vat_table(lines), "totals": totals_of(vat_table(lines))})
+    doc = updated(doc, {"payment.to_pay": doc.totals.gross})
     pdf = renderer.render(doc)          # CJK/emoji may have no font here: printed as boxes, never refused
     printed = subprocess.run(["pdftotext", "-", "-"], input=pdf, capture_output=True, timeout=60, check=True)
     assert "Zestaw prezentowy Święta" in printed.stdout.decode()      # poppler: an independent reader
@@ -236,11 +236,11 @@ def test_a_correction_with_negative_quantities_and_values_is_accepted(renderer) 
     before = make_line(2, "Kawa ziarnista 1 kg", "3", "54.50", "8", side="before")
     after = make_line(2, "Kawa ziarnista 1 kg", "-1", "54.50", "8", side="after")      # net -54,50
     doc = make_kfs()
-    doc.lines = [before, after]
+    doc = updated(doc, {"lines": [before, after]})
     net, vat = after.net - before.net, after.vat - before.vat
-    doc.vat_table = [doc.vat_table[0].model_copy(update={"net": net, "vat": vat, "gross": net + vat})]
-    doc.totals = totals_of(doc.vat_table)
-    doc.payment.to_pay = doc.totals.gross
+    doc = updated(doc, {"vat_table": [updated(doc.vat_table[0], {"net": net, "vat": vat, "gross": net + vat})]})
+    doc = updated(doc, {"totals": totals_of(doc.vat_table)})
+    doc = updated(doc, {"payment.to_pay": doc.totals.gross})
     assert after.net == Decimal("-54.50")
     assert renderer.render(doc).startswith(b"%PDF")
     # a quantity made negative without its values does not tie: refused, before any PDF is made
@@ -252,12 +252,12 @@ def test_a_correction_with_negative_quantities_and_values_is_accepted(renderer) 
 
 def test_a_faktura_without_lines_is_accepted_when_its_totals_are_zero(renderer) -> None:
     empty = make_fs(lines=[], ksef=False)
-    empty.vat_table, empty.totals = [], totals_of([])
-    empty.payment.to_pay = empty.totals.gross
+    empty = updated(empty, {"vat_table": [], "totals": totals_of([])})
+    empty = updated(empty, {"payment.to_pay": empty.totals.gross})
     assert renderer.render(empty).startswith(b"%PDF")
     # lines deleted but the VAT table and totals kept: the summary lists rates no line has
     orphan = make_fs(ksef=False)
-    orphan.lines = []
+    orphan = updated(orphan, {"lines": []})
     message = refused(renderer, orphan)
     assert "'VAT table matches the lines'" in message and "is in the VAT table but on no line" in message
 

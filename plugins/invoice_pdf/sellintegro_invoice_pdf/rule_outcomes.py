@@ -50,24 +50,25 @@ def _sort_key(document: SalesDocument) -> tuple[Any, ...]:
     return (document.is_correction, document.issue_date, document.number, document.id)
 
 
+# The ledger keys come from the actions' own key builders (sellintegro_core.models): one format, one place.
 def _attach_key(order_id: str, document_id: str) -> str:
-    return f"attach:{order_id}:{document_id}"
+    return AttachDocument.key_for(order_id, document_id)
 
 
 def _skip_key(order_id: str, document_id: str, code: str) -> str:
-    return Skip(order_id=order_id, code=code, document_id=document_id).key
+    return Skip.key_for(order_id, document_id, code)
 
 
 def _status_key(order_id: str, cause: str) -> str:
-    return f"status:{order_id}:{cause}"
+    return SetStatus.key_for(order_id, cause)
 
 
 def _field_key(order_id: str, document_id: str) -> str:
-    return f"field:{order_id}:{KSEF_FIELD}:{document_id}"
+    return SetField.key_for(order_id, KSEF_FIELD, document_id)
 
 
 def _order_attach_keys(order_id: str, source: Iterable[str]) -> list[str]:
-    prefix = f"attach:{order_id}:"
+    prefix = AttachDocument.key_prefix(order_id)
     return sorted(key for key in source if key.startswith(prefix))
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
-from sellintegro_core.api import Scenario, build_component, close_quietly, open_ledger
+from sellintegro_core.api import Finder, Scenario, build_component, close_quietly, open_ledger
 
 from .state import fmt_time
 
@@ -142,11 +142,10 @@ def _fill_from_source(scenario: Scenario, docs: list[dict[str, Any]], host: Any,
         details["source_error"] = getattr(exc, "message", str(exc))
         return
     try:
-        find = getattr(source, "find", None)
         for doc in docs:
-            if not callable(find):
+            if not isinstance(source, Finder):
                 break
-            found = find(doc["number"] or doc["id"])
+            found = source.find(doc["number"] or doc["id"])
             if found is not None:
                 doc["number"] = doc["number"] or found.number
                 doc["ksef"] = found.ksef.number or ""

@@ -11,6 +11,9 @@ from starlette.routing import Route
 
 from sellintegro_core.api import (
     ConfigError,
+    ListsSeries,
+    ListsStatuses,
+    PreviewsMatch,
     SellintegroError,
     build_component,
     close_quietly,
@@ -49,9 +52,9 @@ def _lookups(panel: Panel, key: str) -> dict[str, Any]:
         out["lookup_error"] = getattr(exc, "message", str(exc)).splitlines()[0]
         return out
     try:
-        if callable(getattr(sink, "status_list", None)):
+        if isinstance(sink, ListsStatuses):
             out["statuses"] = [name for _id, name in sink.status_list()]
-        if callable(getattr(sink, "series_list", None)):
+        if isinstance(sink, ListsSeries):
             out["series"] = sink.series_list()
     except SellintegroError as exc:
         out["lookup_error"] = exc.message
@@ -128,10 +131,9 @@ def _preview(panel: Panel, key: str, match: dict[str, Any]) -> tuple[list[dict[s
     except (SellintegroError, ValueError) as exc:
         return [], getattr(exc, "message", str(exc))
     try:
-        preview = getattr(source, "match_preview", None)
-        if not callable(preview):
+        if not isinstance(source, PreviewsMatch):
             return [], f"the source {scenario.plugin_name('source')!r} cannot preview matching"
-        return preview(match, PREVIEW_SAMPLE), ""
+        return source.match_preview(match, PREVIEW_SAMPLE), ""
     except ConfigError as exc:
         return [], "; ".join(f"{p}: {m}" for p, m in exc.errors) or exc.message
     except SellintegroError as exc:

@@ -18,6 +18,7 @@ from sellintegro_core.api import (
     DocumentLine,
     DocumentRef,
     KsefInfo,
+    KsefState,
     PaidPart,
     Party,
     Payment,
@@ -95,7 +96,7 @@ class DocumentMapper:
         if row is not None:
             party = self._party(row, customer=customer)
             if not party.nip and text(header.get("dok_NrIdentNabywcy")):
-                party.nip = text(header.get("dok_NrIdentNabywcy"))
+                party = party.model_copy(update={"nip": text(header.get("dok_NrIdentNabywcy"))})
             return party
         if text(header.get("dok_NrIdentNabywcy")):      # receipt with the buyer's NIP only
             return Party(nip=text(header.get("dok_NrIdentNabywcy")), is_company=True)
@@ -205,26 +206,27 @@ class DocumentMapper:
         error = text(h.get("dok_BladKSeF"))
         if error and status in (6, 7, 8):
             status_text = f"{status_text}: {error[:200]}"
-        info = KsefInfo(number=number, hash=text(h.get("hash_ksef")) or None, status=status_text,
+        state: KsefState
+        if kind in ("PA", "ZW"):
+            state = "not_in_ksef"
+        elif number:
+            state = "numbered"
+        elif form in (2, 3):
+            state = "offline_pending"
+        elif form == 1 or (status or 0) > 0 or flag(h.get("dok_CzekaNaKSeF")):
+            state = "online_pending"
+        else:
+            state = "not_in_ksef"
+        return KsefInfo(state=state, number=number, hash=text(h.get("hash_ksef")) or None, status=status_text,
                         issued_at=self._aware(h.get("data_numeru_ksef")),
                         sent_at=self._aware(h.get("dok_DataWystawieniaKSeF")))
-        if kind in ("PA", "ZW"):
-            info.state = "not_in_ksef"
-        elif number:
-            info.state = "numbered"
-        elif form in (2, 3):
-            info.state = "offline_pending"
-        elif form == 1 or (status or 0) > 0 or flag(h.get("dok_CzekaNaKSeF")):
-            info.state = "online_pending"
-        else:
-            info.state = "not_in_ksef"
-        return info
 
-    def _ref(self, row: Row) -> DocumentRef:
+    def _ref(self, row: Row, *, ksef_number: str | None = None) -> DocumentRef:
+        """The link to the document in ``row``; ``ksef_number`` (e.g. as the correction names it) wins."""
         return DocumentRef(id=str(row["dok_Id"]), kind=kind_of(row) or "", number=text(row.get("dok_NrPelny")),
                            issue_date=as_date(row.get("dok_DataWyst")),
                            sale_date=as_date(row.get("dok_DataZakonczenia")) or as_date(row.get("dok_DataWyst")),
-                           ksef_number=text(row.get("numer_ksef")) or None)
+                           ksef_number=ksef_number or text(row.get("numer_ksef")) or None)
 
     def _exemption(self, h: Row, lines: list[DocumentLine]) -> str | None:
         """The legal basis of a VAT exemption (``dok_IdPrzyczynyZwolnieniaZVAT`` → ``sl_ZwolnienieZVAT``)."""
@@ -245,11 +247,10 @@ class DocumentMapper:
         else:
             doc_lines, reason = self._lines(rows)
         bank = page.banks.get(h.get("dok_NrRachunkuBankowegoPdm") or 0)
-        seller = seller.model_copy()
         if bank:
-            seller.bank_account = text(bank.get("rb_Numer")) or None
-            seller.bank_name = text(bank.get("rb_Bank")) or None
-            seller.bank_swift = text(bank.get("rb_SWIFT")) or None
+            seller = seller.model_copy(update={"bank_account": text(bank.get("rb_Numer")) or None,
+                                               "bank_name": text(bank.get("rb_Bank")) or None,
+                                               "bank_swift": text(bank.get("rb_SWIFT")) or None})
         totals = Totals(net=dec0(h.get("dok_WartNetto")), vat=dec0(h.get("dok_WartVat")),
                         gross=dec0(h.get("dok_WartBrutto")))
         vat_table = self._vat(page.vat.get(h["dok_Id"], []), foreign)
@@ -268,8 +269,7 @@ class DocumentMapper:
         if kind in ("KFS", "ZW"):
             parent = page.related.get(h.get("dok_DoDokId") or 0)
             if parent is not None:
-                corrected = self._ref(parent)
-                corrected.ksef_number = text(h.get("numer_ksef_korygowanej")) or corrected.ksef_number
+                corrected = self._ref(parent, ksef_number=text(h.get("numer_ksef_korygowanej")) or None)
             elif text(h.get("dok_DoDokNrPelny")):
                 corrected = DocumentRef(id=str(h.get("dok_DoDokId") or ""), kind="FS" if kind == "KFS" else "PA",
                                         number=text(h.get("dok_DoDokNrPelny")),
