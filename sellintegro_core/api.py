@@ -105,3 +105,9 @@ def safe_filename(number: str) -> str:
 
 
 __all__ += ["safe_filename"]
+
+# Plugin-facing names (issue 14): hook marker and the specs plugins register.
+from . import hookimpl  # noqa: E402
+from .components import CommandSpec  # noqa: E402
+
+__all__ += ["hookimpl", "CommandSpec"]

@@ -39,7 +39,7 @@ def setup_parser(parser: argparse.ArgumentParser) -> None:
 
 def run(args: argparse.Namespace) -> int:
     """Start the server, print its URL, serve until SIGTERM/SIGINT; persist ``--state`` on exit."""
-    from sellintegro_core.errors import ConfigError
+    from sellintegro_core.api import ConfigError
 
     from .app import Emulator
     from .faults import FaultSpec
