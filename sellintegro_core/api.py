@@ -108,6 +108,11 @@ __all__ += ["safe_filename"]
 
 # Plugin-facing names (issue 14): hook marker and the specs plugins register.
 from . import hookimpl  # noqa: E402
+from .answers import env_name, http_url, int_range, model_setting, one_of_list, required, split_list  # noqa: E402
 from .components import CommandSpec  # noqa: E402
+from .demo_parts import DemoContext, DemoPart, DemoPiece, ServerProcess  # noqa: E402
+from .wizard import InitSection, Question  # noqa: E402
 
-__all__ += ["hookimpl", "CommandSpec"]
+__all__ += ["hookimpl", "CommandSpec", "DemoContext", "DemoPart", "DemoPiece", "InitSection", "Question",
+            "ServerProcess", "env_name", "http_url", "int_range", "model_setting", "one_of_list", "required",
+            "split_list"]

@@ -26,8 +26,6 @@ SCHEDULE_EARLIEST = 60        # 1:00
 SCHEDULE_LATEST = 23 * 60     # 23:00
 CORE_SECTIONS = ("name", "timezone", "window", "schedule", "state")
 COMPONENT_SECTIONS = ("source", "sink", "rule", "renderer")
-DEFAULT_RENDERER = "html_pdf"
-LIMIT_HINTS = {"days_back": ("si_extender", 150), "before_setup_days": ("si_extender", 90)}
 
 
 class _Strict(BaseModel):
@@ -88,11 +86,12 @@ EXEMPTION_BASIS_MAX = 300
 
 
 class RendererSection(ComponentSection):
-    """``[renderer]``: ``plugin`` defaults to the built-in renderer; ``exemption_basis`` is the core's own key,
+    """``[renderer]``: ``plugin`` omitted means the default renderer (the one a plugin declares in
+    ``sellintegro_default_renderer``); ``exemption_basis`` is the core's own key,
     accepted whatever the renderer: the legal basis printed on ``zw`` lines whose document has none in the
     source (art. 106e ust. 1 pkt 19), e.g. ``"art. 43 ust. 1 pkt 29 lit. a ustawy o VAT"``."""
 
-    plugin: str = DEFAULT_RENDERER
+    plugin: str | None = None
     exemption_basis: str | None = Field(default=None, max_length=EXEMPTION_BASIS_MAX)
 
     @field_validator("exemption_basis")
@@ -147,6 +146,7 @@ class Scenario:
     path: Path
     raw: dict[str, Any]
     configs: dict[str, Any] = field(default_factory=dict)   # validated component configs by kind
+    default_renderer: str | None = None                      # what a [renderer] without ``plugin`` means
 
     @property
     def name(self) -> str:
@@ -173,9 +173,9 @@ class Scenario:
 
     def plugin_name(self, kind: str) -> str | None:
         sec = getattr(self.model, kind)
-        if sec is None:
-            return DEFAULT_RENDERER if kind == "renderer" else None
-        return sec.plugin
+        if kind == "renderer" and (sec is None or sec.plugin is None):
+            return self.default_renderer
+        return sec.plugin if sec is not None else None
 
 
 def format_validation_error(exc: ValidationError, prefix: str = "", *,
@@ -226,17 +226,19 @@ def check_limits(model: ScenarioModel, limits: Limits) -> list[tuple[str, str]]:
         cap = getattr(limits, key)
         if value > cap:
             by = limits.raised_by.get(key)
-            hint_plugin, hint_cap = LIMIT_HINTS[key]
             if by:
                 why = f"the limit is {cap} (raised by plugin {by!r})"
             else:
                 why = f"the limit is {cap}"
             hint = ""
-            if hint_cap > cap and value <= hint_cap:
-                hint = (f"; install the {hint_plugin} plugin (pip install sellintegro-si-extender) to allow up "
-                        f"to {hint_cap}")
-            elif hint_cap > cap:
-                hint = f"; the {hint_plugin} plugin allows up to {hint_cap}"
+            suggested = limits.suggested.get(key)     # (plugin, package, cap) a plugin named in sellintegro_limits
+            if suggested is not None and suggested[2] > cap:
+                hint_plugin, package, hint_cap = suggested
+                if value <= hint_cap:
+                    hint = (f"; install the {hint_plugin} plugin (pip install {package}) to allow up "
+                            f"to {hint_cap}")
+                else:
+                    hint = f"; the {hint_plugin} plugin allows up to {hint_cap}"
             errors.append((f"window.{key}", f"{value} is over the limit: {why}{hint}"))
     return errors
 
@@ -266,7 +268,12 @@ def load_scenario(path: str | Path, *, host: Any = None, validate_components: bo
             if section is None and kind == "renderer":
                 continue
             if kind == "renderer" and isinstance(section, dict) and "plugin" not in section:
-                section = {**section, "plugin": DEFAULT_RENDERER}
+                default = host.default_renderer()
+                if default is None:
+                    errors.append(("renderer.plugin", "no renderer is installed to be the default; install one "
+                                                      "or name it with plugin = \"...\""))
+                    continue
+                section = {**section, "plugin": default}
             if not isinstance(section, dict) or not isinstance(section.get("plugin"), str):
                 continue  # already reported by the core model
             name = section["plugin"]
@@ -285,4 +292,4 @@ def load_scenario(path: str | Path, *, host: Any = None, validate_components: bo
                 errors.extend(format_validation_error(exc, prefix=kind, model=spec.config_model))
     if errors or model is None:
         raise ConfigError(f"{path}: invalid scenario", errors=errors)
-    return Scenario(model=model, path=path, raw=raw, configs=configs)
+    return Scenario(model=model, path=path, raw=raw, configs=configs, default_renderer=host.default_renderer())

@@ -15,6 +15,13 @@ OUTCOME_STYLE = {"done": "green", "already_done": "green", "planned": "cyan", "s
                  "failed": "red", "deferred": "magenta"}
 
 
+def echo(line: str) -> None:
+    """One line of ``schedule`` output; values from outside in it are plain text, secrets redacted."""
+    from .secrets import redact
+
+    print(plain(redact(line), keep_newlines=True), flush=True)
+
+
 class Progress:
     """A rich progress bar on stderr (only on a terminal); ``update(phase, done, total)``."""
 

@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sellintegro_core.demo import ServerProcess
+from sellintegro_core.api import ServerProcess
 from tests.reliability.stack import (
     NOW,
     TOKEN,

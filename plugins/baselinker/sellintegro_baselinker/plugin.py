@@ -28,3 +28,30 @@ def sellintegro_register_sinks(register: Any) -> None:
 
     register(SinkSpec(name="baselinker", config_model=BaseLinkerConfig, factory=_make_sink,
                       description="BaseLinker orders: attaches PDFs to invoices/receipts, sets statuses"))
+
+
+# --- set-up: ``sellintegro init`` questions, the demo's BaseLinker account, the window caps --------------------
+
+
+@hookimpl
+def sellintegro_init_questions(register: Any) -> None:
+    """The ``[sink]`` questions: token variable, API address, series."""
+    from .init_questions import SECTION
+
+    register(SECTION)
+
+
+@hookimpl
+def sellintegro_demo_parts(register: Any) -> None:
+    """The demo's BaseLinker: the local emulator seeded with the demo orders, statuses and series."""
+    from sellintegro_core.api import DemoPart
+
+    from .demo_part import start
+
+    register(DemoPart(kind="sink", name="baselinker", start=start))
+
+
+@hookimpl
+def sellintegro_limits(limits: Any) -> None:
+    """BaseLinker orders older than 14 days (7 before the set-up) need SI Extender: name it in the message."""
+    limits.suggest(plugin="si_extender", package="sellintegro-si-extender", days_back=150, before_setup_days=90)
