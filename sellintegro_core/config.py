@@ -33,7 +33,7 @@ class _Strict(BaseModel):
 
 
 class WindowConfig(_Strict):
-    days_back: int = Field(14, ge=1, description="orders placed at most N days ago (BaseLinker date_add)")
+    days_back: int = Field(14, ge=1, description="orders placed at most N days ago (the sink's order date)")
     before_setup: Literal["skip", "include"] = "skip"
     before_setup_days: int = Field(7, ge=1)
 
@@ -91,7 +91,7 @@ class RendererSection(ComponentSection):
     accepted whatever the renderer: the legal basis printed on ``zw`` lines whose document has none in the
     source (art. 106e ust. 1 pkt 19), e.g. ``"art. 43 ust. 1 pkt 29 lit. a ustawy o VAT"``."""
 
-    plugin: str | None = None
+    plugin: str | None = None  # type: ignore[assignment]  # omitted = the default renderer
     exemption_basis: str | None = Field(default=None, max_length=EXEMPTION_BASIS_MAX)
 
     @field_validator("exemption_basis")
