@@ -145,6 +145,8 @@ def _demo_runs(args: argparse.Namespace, host: Any, context: DemoContext, pieces
 def counts_explained(report: Any, writes: int, writes_explained: str = "", reads_explained: str = "") -> str:
     """What the two counts of a demo run mean: the run's "done N" and "... calls: N" above, next to the
     demo's own "attached N" and the write calls the sink part counted."""
+    from .output import CALLS_LABEL
+
     done = report.counts.get("done", 0)
     attached = sum(1 for r in report.rows if r.action.startswith("attach") and r.outcome == "done")
     reads = max(report.api_calls - writes, 0)
@@ -152,7 +154,7 @@ def counts_explained(report: Any, writes: int, writes_explained: str = "", reads
     read = f" ({reads_explained})" if reads_explained else ""
     return (f'"done {done}" above counts every action the run completed: {attached} documents attached and '
             f"{done - attached} order updates (status changes, fields).\n"
-            f'"BaseLinker calls: {report.api_calls}" counts every call: {writes} writes{what} and '
+            f'"{CALLS_LABEL}: {report.api_calls}" counts every call: {writes} writes{what} and '
             f"{reads} reads{read}.")
 
 

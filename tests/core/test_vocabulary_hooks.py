@@ -142,3 +142,13 @@ def test_sellintegro_demo_parts_without_the_emulator_names_the_package(tmp_path:
     assert "pip install sellintegro-baselinker-emulator" in result.stderr
     assert "pip install ./plugins/baselinker_emulator" in result.stderr
     assert not (tmp_path / "d" / "emulator-state.json").exists()
+
+
+def test_the_set_up_modules_of_the_core_name_no_product() -> None:
+    """init, the wizard, the demo and the scenario model speak through the hooks above, not in a plugin's words."""
+    from tests.conftest import REPO
+
+    words = ("baselinker", "subiekt", "si_extender", "si-extender", "html_pdf", "invoice_pdf", "emulator-state")
+    for name in ("init.py", "wizard.py", "demo.py", "demo_parts.py", "config.py", "answers.py", "models.py"):
+        text = (REPO / "sellintegro_core" / name).read_text(encoding="utf-8").lower()
+        assert not [w for w in words if w in text], (name, [w for w in words if w in text])
