@@ -38,7 +38,7 @@ WINDOW = 0.05                 # sink.rate_window_seconds: 100 calls per 0.05 s, 
 
 
 def _emulator(workload: Workload, log: Path) -> Any:
-    from sellintegro_baselinker.emulator import Emulator
+    from sellintegro_baselinker_emulator import Emulator
 
     return Emulator(token=TOKEN, seed=json.loads(json.dumps(workload.seed)), requests_per_minute=BLOCK_FREE_RPM,
                     log_path=log)
@@ -108,7 +108,7 @@ MAX_CATCH_UP = 3
 def _ours(workload: Workload, folder: Path, name: str, on_success: bool, render_every: int) -> dict[str, Any]:
     """First run, catch-up runs until a run attaches nothing (corrections wait for their invoice), then a run
     with nothing new; for the status scenario also no_document switched on, then nothing new again."""
-    from sellintegro_baselinker.emulator import serve
+    from sellintegro_baselinker_emulator import serve
 
     log = folder / f"{name}-calls.jsonl"
     emulator = _emulator(workload, log)
@@ -220,7 +220,7 @@ def run(size: str = "full", workdir: Path | None = None) -> Result:
     per_status = sum(calls_status.values()) / max(1, attached_status)
 
     # the baseline on a fresh emulator, for the same documents
-    from sellintegro_baselinker.emulator import serve
+    from sellintegro_baselinker_emulator import serve
 
     log = folder / "baseline-calls.jsonl"
     pdf = b"%PDF-1.4\n" + b"0" * 20_000 + b"\n%%EOF\n"

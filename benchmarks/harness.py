@@ -75,7 +75,7 @@ def spread_dates(days: float | None) -> Iterator[None]:
 def make_workload(folder: Path, documents: int, *, orders: int | None = None, seed: int = 8,
                   spread_days: float | None = None, now: str = NOW) -> Workload:
     """Generate the database and the emulator seed; ``orders`` tops the order count up with filler orders."""
-    from sellintegro_core.demo import EXTRA_FIELDS, SERIES, STATUSES
+    from sellintegro_baselinker.demo_part import EXTRA_FIELDS, SERIES, STATUSES
     from sellintegro_subiekt_gt.demo_db import generate
 
     folder.mkdir(parents=True, exist_ok=True)
@@ -107,16 +107,22 @@ def write_scenario(folder: Path, url: str, *, name: str = "bench", db: Path, on_
                    no_document: bool = False, requests_per_minute: int = 100, window_seconds: float = 60.0,
                    days_back: int = 14, before_setup_days: int = 7, wait_for_ksef: str = "b2b",
                    state: Path | None = None) -> Path:
-    """The demo's scenario (`sellintegro demo`), pointing at ``url`` and ``db``, with the given knobs."""
-    from sellintegro_core.demo import scenario_text
+    """The demo's scenario (`sellintegro demo`: the plugins' demo sections), pointing at ``url`` and ``db``, with
+    the given knobs."""
+    from sellintegro_baselinker.demo_part import section as sink_section
+    from sellintegro_invoice_pdf.demo_part import section as rule_section
+    from sellintegro_subiekt_gt.demo_part import section as source_section
 
     path = folder / f"{name}.toml"
     ledger = (state or folder / f"{name}-state.db").as_posix()
-    path.write_text(scenario_text(url, name=name, dsn=f"sqlite:///{db.as_posix()}", token_env=TOKEN_ENV,
-                                  days_back=days_back, before_setup_days=before_setup_days,
-                                  state_url=f"sqlite:///{ledger}", on_success=on_success, no_document=no_document,
-                                  requests_per_minute=requests_per_minute, rate_window_seconds=window_seconds,
-                                  wait_for_ksef=wait_for_ksef), encoding="utf-8")
+    head = (f"name = {json.dumps(name)}\ntimezone = \"Europe/Warsaw\"\n\n[window]\ndays_back = {days_back}\n"
+            f"before_setup = \"include\"\nbefore_setup_days = {before_setup_days}\n\n[schedule]\nmode = \"auto\"\n"
+            f"every_minutes = 5\nhours = \"1:00-23:00\"\n\n[state]\nurl = {json.dumps(f'sqlite:///{ledger}')}\n")
+    sections = [source_section(f"sqlite:///{db.as_posix()}"),
+                sink_section(url, token_env=TOKEN_ENV, requests_per_minute=requests_per_minute,
+                             rate_window_seconds=window_seconds),
+                rule_section(on_success=on_success, no_document=no_document, wait_for_ksef=wait_for_ksef)]
+    path.write_text(head + "".join("\n" + text for text in sections), encoding="utf-8")
     return path
 
 

@@ -55,7 +55,7 @@ def _span(entries: list[dict[str, Any]]) -> float:
 
 
 def run(size: str = "full", workdir: Path | None = None) -> Result:
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     check_size(size)
     documents, scale = SIZES[size]

@@ -50,8 +50,8 @@ def _statements(url: str) -> int:
 
 def throughput(cluster: Cluster, workers: int, shops: int, documents: int, work: Path) -> dict[str, Any]:
     import psycopg
+    from sellintegro_baselinker_emulator import Emulator, serve
 
-    from sellintegro_baselinker.emulator import Emulator, serve
     from sellintegro_core.ledger_pg import PgLedger
     from sellintegro_core.scale import enqueue_run
 
@@ -102,7 +102,8 @@ def ledger_statements(cluster: Cluster, documents: int, work: Path) -> dict[str,
     attached document (procrastinate's own statements excluded)."""
     import os
 
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
+
     from sellintegro_core.config import load_scenario
     from sellintegro_core.engine import Engine
     from sellintegro_core.ledger_pg import PgLedger
@@ -128,7 +129,7 @@ def ledger_statements(cluster: Cluster, documents: int, work: Path) -> dict[str,
 
 def budget_use(work: Path, limit: int = 20, window: float = 5.0) -> dict[str, Any]:
     """Two scenarios, one token, both with work: the share of the token's budget they use together."""
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     demo = generate_demo(work / "budget-demo", documents=40, seed=3)
     orders = sorted({int(e["order_id"]) for e in demo.sidecar["expected"]})

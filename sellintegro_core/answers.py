@@ -94,13 +94,12 @@ def one_of_list(allowed: tuple[str, ...], what: str) -> Check:
 def env_name(value: str) -> None:
     if not ENV_NAME_RE.match(value):
         raise ValueError(f"{value!r} is not an environment variable name: use letters, digits and _ "
-                         "(e.g. BASELINKER_TOKEN)")
+                         "(e.g. SHOP_API_TOKEN)")
 
 
 def http_url(value: str) -> None:
     if not re.match(r"^https?://[^/\s]+", value):
-        raise ValueError(f"{value!r} is not a URL: it starts with https:// (e.g. "
-                         "https://api.baselinker.com/connector.php)")
+        raise ValueError(f"{value!r} is not a URL: it starts with https:// (e.g. https://api.example.com/)")
 
 
 def matches(pattern: re.Pattern[str], example: str) -> Check:
@@ -117,19 +116,14 @@ def required(what: str) -> Check:
     return check
 
 
-def component_setting(host: Any, kind: str, plugin: str, key: str, build: Callable[[str], dict[str, Any]]) -> Check:
-    """Validate an answer with the setting model of the component that will read it (``[kind] key = ...``).
+def model_setting(model: Any, key: str, build: Callable[[str], Any]) -> Check:
+    """Validate an answer with the pydantic model of the setting that will read it (``model.key``).
 
-    ``build`` turns the answer into the setting's value. Without that component installed nothing is checked:
-    ``init`` validates the whole file at the end.
+    ``build`` turns the answer into the setting's value; the first error's message is the reason.
     """
     from pydantic import TypeAdapter, ValidationError
 
-    try:
-        model = host.component(kind, plugin).config_model
-        adapter: TypeAdapter[Any] | None = TypeAdapter(model.model_fields[key].annotation)
-    except (ConfigError, KeyError, AttributeError):
-        adapter = None
+    adapter: TypeAdapter[Any] | None = TypeAdapter(model.model_fields[key].annotation)
 
     def check(value: str) -> None:
         if adapter is None:

@@ -15,6 +15,7 @@ from typing import TYPE_CHECKING, Any
 from . import hookimpl
 
 if TYPE_CHECKING:
+    from .answers import env_name, http_url, int_range, model_setting, one_of_list, required, split_list
     from .budget import budget_key
     from .building import build, build_component, component_config, component_context
     from .capabilities import (
@@ -60,6 +61,7 @@ if TYPE_CHECKING:
         component_checks,
     )
     from .config import COMPONENT_SECTIONS, Scenario, format_validation_error, load_scenario, read_toml
+    from .demo_parts import DemoContext, DemoPart, DemoPiece, ServerProcess
     from .engine import run_scenario
     from .errors import (
         EXIT_CONFIG,
@@ -126,6 +128,7 @@ if TYPE_CHECKING:
         Weekday,
     )
     from .window import recent_window
+    from .wizard import InitSection, Question
 
 # name -> the core module that defines it (imported on first use, see __getattr__)
 _LAZY: dict[str, str] = {
@@ -169,6 +172,10 @@ _LAZY: dict[str, str] = {
     ), "capabilities"),
     **dict.fromkeys(("LedgerStore", "ScenarioLedger"), "scenario_ledger"),
     "updated": "models",
+    **dict.fromkeys(("env_name", "http_url", "int_range", "model_setting", "one_of_list", "required", "split_list"),
+                    "answers"),
+    **dict.fromkeys(("DemoContext", "DemoPart", "DemoPiece", "ServerProcess"), "demo_parts"),
+    **dict.fromkeys(("InitSection", "Question"), "wizard"),
     **dict.fromkeys(("BEFORE_SETUP_DAYS", "DAYS_BACK", "DOCUMENT_KINDS", "SCHEDULE_HOURS", "WEEKDAYS", "DocumentKind",
                      "ORDER_KEYS", "OrderKey", "Weekday"), "vocabulary"),
 }
@@ -289,3 +296,5 @@ def safe_filename(number: str) -> str:
     """``"FS 12/2026"`` -> ``FS_12_2026.pdf``."""
     stem = re.sub(r"[^\w.-]+", "_", number, flags=re.UNICODE).strip("_.") or "document"
     return f"{stem}.pdf"
+__all__ += ["DemoContext", "DemoPart", "DemoPiece", "InitSection", "Question", "ServerProcess", "env_name",
+            "http_url", "int_range", "model_setting", "one_of_list", "required", "split_list"]

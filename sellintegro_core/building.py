@@ -49,8 +49,14 @@ def validate_sections(raw: dict[str, Any], kinds: Iterable[str],
 
     configs: dict[str, Any] = {}
     errors: list[tuple[str, str]] = []
+    default = host.default_renderer()
     for kind in kinds:
-        name = component_plugin(raw, kind)
+        section = raw.get(kind)
+        if kind == "renderer" and isinstance(section, dict) and "plugin" not in section and default is None:
+            errors.append(("renderer.plugin", "no renderer is installed to be the default; install one "
+                                              "or name it with plugin = \"...\""))
+            continue
+        name = component_plugin(raw, kind, default)
         if name is None:
             continue
         try:

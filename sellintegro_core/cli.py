@@ -32,14 +32,6 @@ def _print_json(data: Any) -> None:
     print(json_text(redact_data(data)))
 
 
-def _echo(line: str) -> None:
-    """One line of ``schedule`` output; values from outside in it are plain text, secrets redacted."""
-    from .secrets import redact
-    from .terminal import plain
-
-    print(plain(redact(line), keep_newlines=True), flush=True)
-
-
 # ---------------------------------------------------------------------------------------------- commands
 
 
@@ -117,12 +109,13 @@ def cmd_run(args: argparse.Namespace) -> int:
 def cmd_schedule(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from .output import echo
     from .scheduler import schedule_loop
     from .stopping import handling_stops
 
     with handling_stops() as stop:
         schedule_loop([Path(p) for p in args.scenarios], host=_host(args), stop=stop, max_runs=args.max_runs,
-                      echo=_echo)
+                      echo=echo)
     return 0
 
 
@@ -191,47 +184,47 @@ SCENARIO_HELP = "the scenario file (TOML), e.g. main-shop.toml"
 JSON_HELP = "print JSON instead of a table (for scripts)"
 
 
-def _scenario_command(p: argparse.ArgumentParser, *, json_help: str = JSON_HELP) -> None:
+def _scenario_command(p: argparse.ArgumentParser, host: Any = None, *, json_help: str = JSON_HELP) -> None:
     p.add_argument("scenario", help=SCENARIO_HELP)
     p.add_argument("--json", action="store_true", help=json_help)
 
 
-def _setup_demo(p: argparse.ArgumentParser) -> None:
+def _setup_demo(p: argparse.ArgumentParser, host: Any = None) -> None:
     from .demo import add_demo_arguments
 
     add_demo_arguments(p)
 
 
-def _setup_init(p: argparse.ArgumentParser) -> None:
+def _setup_init(p: argparse.ArgumentParser, host: Any = None) -> None:
     from .init import add_init_arguments
 
-    add_init_arguments(p)
+    add_init_arguments(p, host)
 
 
-def _setup_run(p: argparse.ArgumentParser) -> None:
+def _setup_run(p: argparse.ArgumentParser, host: Any = None) -> None:
     _scenario_command(p, json_help="print the report as JSON instead of the table (for scripts)")
     p.add_argument("--no-progress", action="store_true", help="no progress bar (e.g. in logs)")
 
 
-def _setup_schedule(p: argparse.ArgumentParser) -> None:
+def _setup_schedule(p: argparse.ArgumentParser, host: Any = None) -> None:
     p.add_argument("scenarios", nargs="+", metavar="SCENARIO",
                    help="one or more scenario files (TOML); each runs by its own [schedule]")
     p.add_argument("--max-runs", type=int, default=None, metavar="N", help="stop after N runs in all (testing)")
 
 
-def _setup_history(p: argparse.ArgumentParser) -> None:
+def _setup_history(p: argparse.ArgumentParser, host: Any = None) -> None:
     _scenario_command(p)
     p.add_argument("--order", metavar="ORDER_ID", help="only this BaseLinker order id (digits, e.g. 7111001)")
     p.add_argument("--runs", type=int, default=10, metavar="N", help="how many recent runs to list (default 10)")
 
 
-def _setup_plugins(p: argparse.ArgumentParser) -> None:
+def _setup_plugins(p: argparse.ArgumentParser, host: Any = None) -> None:
     p.add_argument("--json", action="store_true", help=JSON_HELP)
 
 
 # The core's commands in the order a user meets them; plugin commands go after the one they name in
 # ``CommandSpec.after`` (default: after "history"); `plugins` closes the list.
-WORKFLOW: list[tuple[str, str, Callable[[argparse.ArgumentParser], None]]] = [
+WORKFLOW: list[tuple[str, str, Callable[[argparse.ArgumentParser, Any], None]]] = [
     ("demo", "the whole job on a demo Subiekt database and a local BaseLinker emulator", _setup_demo),
     ("init", "ask the set-up questions and write a scenario file", _setup_init),
     ("validate", "check a scenario file and print every problem (exit code 2 when there is one)",
@@ -282,7 +275,7 @@ def build_parser(host: Any | None) -> argparse.ArgumentParser:
                 plugin_commands.setdefault(after if after in CORE_COMMANDS else "history", []).append(spec)
     for name, helptext, setup in WORKFLOW:
         p = sub.add_parser(name, help=helptext, description=helptext)
-        setup(p)
+        setup(p, host)
         for spec in plugin_commands.get(name, []):
             p = sub.add_parser(spec.name, help=spec.help, description=spec.help)
             spec.setup(p)

@@ -252,6 +252,14 @@ class Limits:
     days_back: int = DAYS_BACK
     before_setup_days: int = BEFORE_SETUP_DAYS
     raised_by: dict[str, str] = field(default_factory=dict)
+    suggested: dict[str, tuple[str, str, int]] = field(default_factory=dict)   # key -> (plugin, package, cap)
+
+    def suggest(self, *, plugin: str, package: str, days_back: int | None = None,
+                before_setup_days: int | None = None) -> None:
+        """Name a plugin, installed or not, that would raise a cap: the over-the-limit message suggests it."""
+        for key, cap in (("days_back", days_back), ("before_setup_days", before_setup_days)):
+            if cap is not None and cap > self.suggested.get(key, ("", "", 0))[2]:
+                self.suggested[key] = (plugin, package, cap)
 
     def raise_to(self, *, plugin: str, days_back: int | None = None,
                  before_setup_days: int | None = None) -> None:

@@ -33,8 +33,6 @@ NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]{0,63}$")
 HOURS_RE = re.compile(r"^\s*(\d{1,2}):(\d{2})\s*-\s*(\d{1,2}):(\d{2})\s*$")
 CORE_SECTIONS = ("name", "timezone", "window", "schedule", "state")
 COMPONENT_SECTIONS = ("source", "sink", "rule", "renderer")
-DEFAULT_RENDERER = "typst_pdf"
-LIMIT_HINTS = {"days_back": ("si_extender", 150), "before_setup_days": ("si_extender", 90)}
 
 
 class _Strict(BaseModel):
@@ -42,7 +40,7 @@ class _Strict(BaseModel):
 
 
 class WindowConfig(_Strict):
-    days_back: int = Field(DAYS_BACK, ge=1, description="orders placed at most N days ago (BaseLinker date_add)")
+    days_back: int = Field(DAYS_BACK, ge=1, description="orders placed at most N days ago (the sink's order date)")
     before_setup: Literal["skip", "include"] = "skip"
     before_setup_days: int = Field(BEFORE_SETUP_DAYS, ge=1)
 
@@ -95,11 +93,12 @@ EXEMPTION_BASIS_MAX = 300
 
 
 class RendererSection(ComponentSection):
-    """``[renderer]``: ``plugin`` defaults to the built-in renderer; ``exemption_basis`` is the core's own key,
+    """``[renderer]``: ``plugin`` omitted means the default renderer (the one a plugin declares in
+    ``sellintegro_default_renderer``); ``exemption_basis`` is the core's own key,
     accepted whatever the renderer: the legal basis printed on ``zw`` lines whose document has none in the
     source (art. 106e ust. 1 pkt 19), e.g. ``"art. 43 ust. 1 pkt 29 lit. a ustawy o VAT"``."""
 
-    plugin: str = DEFAULT_RENDERER
+    plugin: str | None = None  # type: ignore[assignment]  # omitted = the default renderer
     exemption_basis: str | None = Field(default=None, max_length=EXEMPTION_BASIS_MAX)
 
     @field_validator("exemption_basis")
@@ -150,6 +149,7 @@ class Scenario:
     path: Path
     raw: dict[str, Any]
     configs: dict[str, Any] = field(default_factory=dict)   # validated component configs by kind
+    default_renderer: str | None = None                      # what a [renderer] without ``plugin`` means
 
     @property
     def name(self) -> str:
@@ -174,9 +174,9 @@ class Scenario:
 
     def plugin_name(self, kind: str) -> str | None:
         sec = getattr(self.model, kind)
-        if sec is None:
-            return DEFAULT_RENDERER if kind == "renderer" else None
-        return str(sec.plugin)
+        if kind == "renderer" and (sec is None or sec.plugin is None):
+            return self.default_renderer
+        return sec.plugin if sec is not None else None
 
 
 def component_section(section: dict[str, Any], kind: str) -> dict[str, Any]:
@@ -185,13 +185,13 @@ def component_section(section: dict[str, Any], kind: str) -> dict[str, Any]:
     return {k: v for k, v in section.items() if k not in core}
 
 
-def component_plugin(raw: dict[str, Any], kind: str) -> str | None:
+def component_plugin(raw: dict[str, Any], kind: str, default_renderer: str | None = None) -> str | None:
     """The plugin a raw scenario names for ``kind``: None when the section is missing or its ``plugin`` is not a
     string (the core's model reports that); a [renderer] without ``plugin`` uses the default renderer."""
     section = raw.get(kind)
     if not isinstance(section, dict):
         return None
-    name = section.get("plugin", DEFAULT_RENDERER if kind == "renderer" else None)
+    name = section.get("plugin", default_renderer if kind == "renderer" else None)
     return name if isinstance(name, str) else None
 
 
@@ -243,17 +243,19 @@ def check_limits(model: ScenarioModel, limits: Limits) -> list[tuple[str, str]]:
         cap = getattr(limits, key)
         if value > cap:
             by = limits.raised_by.get(key)
-            hint_plugin, hint_cap = LIMIT_HINTS[key]
             if by:
                 why = f"the limit is {cap} (raised by plugin {by!r})"
             else:
                 why = f"the limit is {cap}"
             hint = ""
-            if hint_cap > cap and value <= hint_cap:
-                hint = (f"; install the {hint_plugin} plugin (pip install sellintegro-si-extender) to allow up "
-                        f"to {hint_cap}")
-            elif hint_cap > cap:
-                hint = f"; the {hint_plugin} plugin allows up to {hint_cap}"
+            suggested = limits.suggested.get(key)     # (plugin, package, cap) a plugin named in sellintegro_limits
+            if suggested is not None and suggested[2] > cap:
+                hint_plugin, package, hint_cap = suggested
+                if value <= hint_cap:
+                    hint = (f"; install the {hint_plugin} plugin (pip install {package}) to allow up "
+                            f"to {hint_cap}")
+                else:
+                    hint = f"; the {hint_plugin} plugin allows up to {hint_cap}"
             errors.append((f"window.{key}", f"{value} is over the limit: {why}{hint}"))
     return errors
 
@@ -286,4 +288,4 @@ def load_scenario(path: str | Path, *, host: Any = None, validate_components: bo
     errors.extend(component_errors)
     if errors or model is None:
         raise ConfigError(f"{path}: invalid scenario", errors=errors)
-    return Scenario(model=model, path=path, raw=raw, configs=configs)
+    return Scenario(model=model, path=path, raw=raw, configs=configs, default_renderer=host.default_renderer())

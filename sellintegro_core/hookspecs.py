@@ -14,7 +14,9 @@ import pluggy
 
 if TYPE_CHECKING:
     from .components import CommandSpec, Limits, RendererSpec, RuleSpec, SinkSpec, SourceSpec
+    from .demo_parts import DemoPart
     from .models import Action, ActionResult, Window
+    from .wizard import InitSection
 
 hookspec = pluggy.HookspecMarker("sellintegro")
 
@@ -113,7 +115,9 @@ class SellintegroSpecs:
             def sellintegro_limits(limits):
                 limits.raise_to(plugin="si_extender", days_back=150, before_setup_days=90)
 
-        Caps can only be raised; the highest value any plugin asks for wins.
+        Caps can only be raised; the highest value any plugin asks for wins. ``limits.suggest(plugin=...,
+        package=..., days_back=...)`` names a plugin (installed or not) that would raise a cap: the
+        over-the-cap message then suggests installing it.
         """
 
     @hookspec
@@ -149,3 +153,62 @@ class SellintegroSpecs:
             def sellintegro_run_finished(scenario, report):
                 metrics.gauge("sellintegro.attached", report["counts"].get("done", 0))
         """
+
+    @hookspec(firstresult=True)
+    def sellintegro_default_renderer(self) -> str | None:
+        """Name the renderer that a ``[renderer]`` without ``plugin`` (or no ``[renderer]`` at all) means.
+
+        Example::
+
+            @hookimpl
+            def sellintegro_default_renderer():
+                return "html_pdf"          # one of the renderers this plugin registers
+
+        The first answer that is not ``None`` wins; a plugin that should take over the default from another
+        marks its implementation ``@hookimpl(tryfirst=True)``. Without any answer a scenario must name its
+        renderer.
+        """
+
+    @hookspec
+    def sellintegro_init_questions(self, register: Callable[[InitSection], None]) -> None:
+        """Contribute the questions of ``sellintegro init`` for one scenario section, and write that section.
+
+        Example::
+
+            @hookimpl
+            def sellintegro_init_questions(register):
+                register(InitSection(kind="sink", plugin="my_shop", render=render, questions=(
+                    Question("token_env", "Environment variable holding the API token (token API)",
+                             "--token-env", default="MY_SHOP_TOKEN", step=5, check=env_name,
+                             help="environment variable holding the API token (default MY_SHOP_TOKEN)"),
+                )))
+
+            def render(answers):
+                return f'[sink]\nplugin = "my_shop"\ntoken = {{ env = "{answers["token_env"]}" }}'
+
+        Each ``Question`` is asked in the order of its ``step`` among the core's (name 1, window 2-3,
+        schedule 4) and the other plugins' questions, is re-asked at once when its check fails, and is also a
+        flag of ``sellintegro init``. ``render(answers)`` returns the section's TOML. One plugin per section.
+        """
+
+    @hookspec
+    def sellintegro_demo_parts(self, register: Callable[[DemoPart], None]) -> None:
+        """Contribute a part of ``sellintegro demo``: the source's data, the sink's account, the rule's settings.
+
+        Example::
+
+            @hookimpl
+            def sellintegro_demo_parts(register):
+                register(DemoPart(kind="sink", name="my_shop", start=start_demo_shop))
+
+            def start_demo_shop(demo):          # demo: DemoContext (folder, documents, seed, shared)
+                server = start_local_shop(demo.folder, orders=demo.shared["orders"])
+                return DemoPiece(section=f'[sink]\nplugin = "my_shop"\nurl = "{server.url}"',
+                                 started=f"demo shop: {server.url}", stop=server.stop)
+
+        The demo starts the parts in the order source, sink, rule, renderer; each ``start`` returns a
+        ``DemoPiece`` (its scenario section, the environment it needs, what to stop at the end...). The demo
+        needs a source, a sink and a rule part; ``start`` raises ``ConfigError`` naming the package to install
+        when something it needs is missing.
+        """
+

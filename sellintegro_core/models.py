@@ -29,7 +29,7 @@ class Party(_Model):
     """Seller, buyer or recipient as printed on the document."""
 
     name: str = ""
-    nip: str | None = None          # as typed in Subiekt (may contain dashes, spaces, a PL prefix)
+    nip: str | None = None          # as typed in the source (may contain dashes, spaces, a PL prefix)
     street: str = ""
     postcode: str = ""
     city: str = ""
@@ -104,7 +104,7 @@ class Payment(_Model):
 
 
 class OrderRef(_Model):
-    """Which BaseLinker order a document belongs to: ``key`` names the order field holding ``value``."""
+    """Which sink order a document belongs to: ``key`` names the order field holding ``value``."""
 
     key: OrderKey = "order_id"
     value: str
@@ -132,12 +132,12 @@ class DocumentRef(_Model):
 
 
 class KsefInfo(_Model):
-    """KSeF data of a document as Subiekt stores it. ``state`` follows ksef_visualisation.md §4.1."""
+    """KSeF data of a document as the source stores it (``state``: numbered, pending, not_in_ksef...)."""
 
     state: KsefState = "not_in_ksef"
     number: str | None = None
     hash: str | None = None          # as stored: hex, Base64 or Base64URL of the SHA-256 of the XML
-    status: str | None = None        # Subiekt's raw status, for reports
+    status: str | None = None        # the source's raw status, for reports
     issued_at: datetime | None = None  # when KSeF assigned the number
     sent_at: datetime | None = None
 
@@ -145,7 +145,7 @@ class KsefInfo(_Model):
 class SalesDocument(_Model):
     """A sales document read from the source."""
 
-    id: str                          # stable id within the source (Subiekt: dok_Id)
+    id: str                          # stable id within the source (e.g. a database row id)
     kind: DocumentKind
     number: str                      # printed number, e.g. "FS 12/11/2026"
     issue_date: date
@@ -189,7 +189,7 @@ class SalesDocument(_Model):
 
 
 class ExistingDocument(_Model):
-    """A document BaseLinker already has on an order (invoice, receipt or correction)."""
+    """A document the sink already has on an order (invoice, receipt or correction)."""
 
     id: str
     kind: Literal["invoice", "receipt", "correction"] = "invoice"
@@ -199,7 +199,7 @@ class ExistingDocument(_Model):
 
 
 class Order(_Model):
-    """A BaseLinker order as the rule needs it."""
+    """An order of the sink, as the rule needs it."""
 
     id: str                          # order_id
     shop_order_id: str = ""
@@ -237,7 +237,7 @@ class _Action(_Model):
 
 
 class AttachDocument(_Action):
-    """Make sure BaseLinker has a document for the order and put the source's PDF and number on it."""
+    """Make sure the sink has a document for the order and put the source's PDF and number on it."""
 
     type: Literal["attach"] = "attach"
     document_id: str
@@ -332,7 +332,7 @@ class ActionResult(_Model):
 
 
 class Window(_Model):
-    """The run's window: orders placed (BaseLinker date_add) in ``[start, end]``; aware datetimes."""
+    """The run's window: orders placed (the sink's order date) in ``[start, end]``; aware datetimes."""
 
     start: datetime
     end: datetime

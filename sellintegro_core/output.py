@@ -10,9 +10,17 @@ from .engine import RunReport
 from .terminal import console as plain_console
 from .terminal import plain, text
 
+CALLS_LABEL = "BaseLinker calls"   # the report's count of the sink's API calls
 PHASES = {"read": "reading documents", "orders": "processing orders", "done": "finishing"}
 OUTCOME_STYLE = {"done": "green", "already_done": "green", "planned": "cyan", "skipped": "yellow",
                  "failed": "red", "deferred": "magenta"}
+
+
+def echo(line: str) -> None:
+    """One line of ``schedule`` output; values from outside in it are plain text, secrets redacted."""
+    from .secrets import redact
+
+    print(plain(redact(line), keep_newlines=True), flush=True)
 
 
 class Progress:
@@ -96,7 +104,7 @@ def print_report(report: RunReport, *, max_rows: int = 200) -> None:
     if len(rows) > max_rows:
         console.print(f"… {len(rows) - max_rows} more rows (use --json for all)")
     counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()) if v) or "nothing to do"
-    console.print(f"{report.outcome}: {counts}; BaseLinker calls: {report.api_calls}")
+    console.print(f"{report.outcome}: {counts}; {CALLS_LABEL}: {report.api_calls}")
     if report.message:
         console.print(plain(report.message, keep_newlines=True))
     if report.deferred_until:

@@ -182,6 +182,12 @@ class PluginHost:
         self.pm.hook.sellintegro_limits(limits=limits)
         return limits
 
+    def default_renderer(self) -> str | None:
+        """The renderer a ``[renderer]`` without ``plugin`` (or no ``[renderer]``) means: the first answer of
+        ``sellintegro_default_renderer`` (a plugin overrides another with ``@hookimpl(tryfirst=True)``)."""
+        name = self.pm.hook.sellintegro_default_renderer()
+        return str(name) if name else None
+
     # -- reporting
     def plugin_infos(self) -> list[PluginInfo]:
         owners: dict[str, list[str]] = {}

@@ -24,7 +24,7 @@ TOKEN = "1-23-ABC"
 
 @pytest.fixture
 def emulator_factory(tmp_path) -> Iterator[Callable[..., Any]]:
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     started: list[Any] = []
 
@@ -50,7 +50,7 @@ def emulator(emulator_factory) -> Any:
 @pytest.fixture
 def wsgi_emulator() -> Any:
     """A fresh in-process emulator (token ``1-23-ABC``); use its ``.wsgi_app`` with ``httpx.WSGITransport``."""
-    from sellintegro_baselinker.emulator import Emulator
+    from sellintegro_baselinker_emulator import Emulator
 
     return Emulator(token=TOKEN)
 

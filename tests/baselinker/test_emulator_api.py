@@ -349,7 +349,7 @@ def test_add_order_invoice_file_validation(wsgi_client, wsgi_emulator):
 
 
 def test_get_invoices_filters_and_paging():
-    from sellintegro_baselinker.emulator import Emulator
+    from sellintegro_baselinker_emulator import Emulator
 
     wsgi_emulator = Emulator(token=TOKEN, requests_per_minute=1000)
     wsgi_client = httpx.Client(transport=httpx.WSGITransport(app=wsgi_emulator.wsgi_app), base_url="http://e")

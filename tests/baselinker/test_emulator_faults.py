@@ -6,8 +6,8 @@ import json
 
 import httpx
 import pytest
+from sellintegro_baselinker_emulator import Emulator, FaultSpec
 
-from sellintegro_baselinker.emulator import Emulator, FaultSpec
 from tests.baselinker.conftest import TOKEN
 
 

@@ -8,8 +8,8 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 import httpx
+from sellintegro_baselinker_emulator import Emulator
 
-from sellintegro_baselinker.emulator import Emulator
 from tests.baselinker.conftest import TOKEN, call
 
 UNTIL = re.compile(r"^Query limit exceeded, token blocked until (\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2})$")

@@ -6,8 +6,8 @@ import base64
 import json
 
 import pytest
+from sellintegro_baselinker_emulator import Emulator, SeedError, serve
 
-from sellintegro_baselinker.emulator import Emulator, SeedError, serve
 from tests.baselinker.conftest import TOKEN, call
 
 SEED = {

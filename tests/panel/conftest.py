@@ -13,7 +13,7 @@ from typing import Any
 
 import pytest
 
-from sellintegro_core.demo import ServerProcess
+from sellintegro_core.api import ServerProcess
 from tests.reliability.stack import (
     NOW,
     TOKEN,
@@ -73,7 +73,7 @@ class Shop:
 @pytest.fixture
 def shop_factory(tmp_path: Path, panel_demo: Demo, slow_pdf_site: Path) -> Iterator[Callable[..., Shop]]:
     """``shop_factory(renderer=None, host="127.0.0.1", password=None) -> Shop`` with its panel running."""
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     contexts: list[Any] = []
     shops: list[Shop] = []

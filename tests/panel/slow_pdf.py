@@ -25,7 +25,7 @@ class SlowPdfRenderer:
         self.config = config
 
     def render(self, document: Any, template: str = "pl", *, ksef_label: str | None = None) -> bytes:
-        from sellintegro_baselinker.emulator.pdf import simple_pdf
+        from sellintegro_baselinker_emulator.pdf import simple_pdf
 
         time.sleep(float(os.environ.get("PANEL_SLOW_PDF_SECONDS", "0.5")))
         return simple_pdf([f"{document.kind} {document.number}"])

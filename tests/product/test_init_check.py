@@ -7,8 +7,8 @@ import sqlite3
 from pathlib import Path
 
 import pytest
+from sellintegro_baselinker_emulator import Emulator, serve
 
-from sellintegro_baselinker.emulator import Emulator, serve
 from sellintegro_subiekt_gt.demo_db import generate
 from tests.conftest import run_cli
 

@@ -64,7 +64,7 @@ class Stack:
 @pytest.fixture
 def stack_factory(tmp_path: Path, demo: Demo) -> Iterator[Callable[..., Stack]]:
     """``stack_factory(emulator=None, folder=None, **Emulator options) -> Stack`` (servers stopped afterwards)."""
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     started: list[Any] = []
 
@@ -97,7 +97,7 @@ def fast_pdf_site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 @pytest.fixture(scope="session")
 def reference(demo: Demo, fast_pdf_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Reference:
     """Uninterrupted runs of the full workload (fast renderer), repeated until nothing is left to write."""
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     warm_up()
     folder = tmp_path_factory.mktemp("reference")

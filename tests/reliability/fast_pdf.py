@@ -22,7 +22,7 @@ class FastPdfConfig(BaseModel):
 
 def tiny_pdf(text: str) -> bytes:
     """A valid one-page PDF showing ``text`` (the emulator's hand-built PDF)."""
-    from sellintegro_baselinker.emulator.pdf import simple_pdf
+    from sellintegro_baselinker_emulator.pdf import simple_pdf
 
     return simple_pdf([text])
 

@@ -24,7 +24,7 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-from sellintegro_core.demo import EXTRA_FIELDS, SERIES, STATUSES
+from sellintegro_baselinker.demo_part import EXTRA_FIELDS, SERIES, STATUSES
 
 TZ = ZoneInfo("Europe/Warsaw")
 NOW = datetime(2026, 11, 25, 10, 0, tzinfo=TZ)

@@ -28,7 +28,7 @@ SPAWNED_SAMPLE = ("file_not_toml", "sink_token_env_unset", "rule_documents_pai",
 
 @pytest.fixture(scope="module")
 def served(demo: Demo) -> Any:
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     warm_up()
     with serve(Emulator(token=TOKEN, seed=emulator_seed(demo.sidecar))) as server:

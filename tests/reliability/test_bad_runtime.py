@@ -34,7 +34,7 @@ from .stack import (
 
 @pytest.fixture
 def served(demo: Demo) -> Any:
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     with serve(Emulator(token=TOKEN, seed=emulator_seed(demo.sidecar))) as server:
         yield server

@@ -26,8 +26,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from sellintegro_baselinker.emulator.app import Emulator, Outcome
+from sellintegro_baselinker_emulator.app import Emulator, Outcome
 
 from .conftest import LONG
 from .stack import (
@@ -93,7 +92,7 @@ class KillingEmulator(Emulator):
 
 def crash_cycle(seed: int, *, demo: Any, reference: Reference, folder: Path, site: Path, spawn: bool) -> None:
     """One seed: kill, rerun until done, run once more, compare with the reference (AssertionError if not)."""
-    from sellintegro_baselinker.emulator import serve
+    from sellintegro_baselinker_emulator import serve
 
     rng = random.Random(seed)
     emulator = KillingEmulator(token=TOKEN, seed=emulator_seed(demo.sidecar))

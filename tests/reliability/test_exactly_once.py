@@ -23,8 +23,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from sellintegro_baselinker.emulator.app import Emulator
+from sellintegro_baselinker_emulator.app import Emulator
 
 from .conftest import LONG
 from .stack import (
@@ -122,7 +121,7 @@ def _damage(ledger: Path, how: str, other: Path) -> None:
 @pytest.fixture(scope="module")
 def other_ledger(demo: Any, fast_pdf_site: Path, tmp_path_factory: pytest.TempPathFactory) -> Path:
     """The ledger of another scenario ("other"), which ran the same workload on another account."""
-    from sellintegro_baselinker.emulator import serve
+    from sellintegro_baselinker_emulator import serve
 
     folder = tmp_path_factory.mktemp("other")
     emulator = Emulator(token=TOKEN, seed=emulator_seed(demo.sidecar))
@@ -136,7 +135,7 @@ def other_ledger(demo: Any, fast_pdf_site: Path, tmp_path_factory: pytest.TempPa
 def test_lost_or_damaged_ledger_between_any_two_runs(how: str, demo: Any, reference: Reference,
                                                       fast_pdf_site: Path, other_ledger: Path,
                                                       tmp_path: Path) -> None:
-    from sellintegro_baselinker.emulator import serve
+    from sellintegro_baselinker_emulator import serve
 
     for after in range(1, reference.runs + 1):      # between run `after` and the next one
         folder = tmp_path / f"{how}-{after}"
@@ -181,7 +180,7 @@ def _twin_emulator(demo: Any, seed: int) -> Emulator:
 
 def test_twin_scenarios_started_together(demo: Any, reference: Reference, fast_pdf_site: Path,
                                          tmp_path: Path) -> None:
-    from sellintegro_baselinker.emulator import serve
+    from sellintegro_baselinker_emulator import serve
 
     named_claims = 0
     for seed in range(LONG_TWIN_SEEDS if LONG else TWIN_SEEDS):
@@ -216,7 +215,7 @@ def test_twin_scenarios_started_together(demo: Any, reference: Reference, fast_p
 
 def test_ksef_connected_placeholder_series(demo: Any, reference: Reference, fast_pdf_site: Path,
                                            tmp_path: Path) -> None:
-    from sellintegro_baselinker.emulator import serve
+    from sellintegro_baselinker_emulator import serve
 
     seed = emulator_seed(demo.sidecar)
     seed = json.loads(json.dumps(seed))

@@ -22,9 +22,8 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-
-from sellintegro_baselinker.emulator import Emulator, serve
-from sellintegro_baselinker.emulator.faults import FaultInjector
+from sellintegro_baselinker_emulator import Emulator, serve
+from sellintegro_baselinker_emulator.faults import FaultInjector
 
 from .conftest import LONG
 from .stack import (

@@ -30,7 +30,7 @@ def _plan_then_run(folder: Path, scenario: Path) -> tuple[dict[str, Any], dict[s
 
 def test_plan_lists_the_runs_actions_in_order_with_the_same_outcomes(demo: Demo, tmp_path: Path,
                                                                       fast_pdf_site: Path) -> None:
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     from .stack import TOKEN, emulator_seed
 
@@ -60,7 +60,7 @@ def test_plan_lists_the_runs_actions_in_order_with_the_same_outcomes(demo: Demo,
 def test_plan_predicts_the_document_errors_of_the_run(demo: Demo, tmp_path: Path) -> None:
     """Documents the run refuses before any call (a number BaseLinker cannot store) fail in the plan too, and
     the order's failure status is planned as the run sets it."""
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     from .stack import TOKEN, emulator_seed
     from .test_bad_runtime import LONG_INVOICE, LONG_RECEIPT, edit_odd_documents

@@ -149,7 +149,7 @@ def test_reading_through_odbc_leaves_the_database_unchanged(demo_copy: Path) -> 
 @pytest.fixture
 def secret_stack(demo: Demo, tmp_path: Path) -> Any:
     """A full scenario whose token and ODBC password are distinctive; the emulator writes its call log."""
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     folder = tmp_path / "secret"
     db = demo.copy_to(folder)

@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from sellintegro_baselinker.emulator import Emulator
+from sellintegro_baselinker_emulator import Emulator
 
 from .stack import TOKEN, emulator_seed, run_cli
 

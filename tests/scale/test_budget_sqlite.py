@@ -19,7 +19,7 @@ WINDOW = 2.0
 
 
 def test_two_scenarios_one_token_one_host(tmp_path: Path) -> None:
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     demo = generate_demo(tmp_path / "demo", documents=10, seed=11)
     site = write_dist(tmp_path / "site", "reliability_fast_pdf",

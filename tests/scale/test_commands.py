@@ -27,7 +27,7 @@ def demo(tmp_path_factory: pytest.TempPathFactory) -> Demo:
 
 @pytest.fixture(scope="module")
 def shop(demo: Demo, pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     site = write_dist(tmp_path_factory.mktemp("site"), "reliability_fast_pdf",
                       (Path(__file__).parents[1] / "reliability" / "fast_pdf.py").read_text(encoding="utf-8"))
@@ -135,8 +135,7 @@ def test_worker_sigterm_exits_cleanly(shop: Any) -> None:
 def test_connection_lost_mid_run_exits_3_and_the_next_run_completes_once(shop: Any, demo: Demo,
                                                                          tmp_path: Path) -> None:
     import psycopg
-
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     url = shop["url"]
     demo.copy_to(tmp_path)

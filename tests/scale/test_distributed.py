@@ -54,7 +54,7 @@ def site(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 def emulator(demo: Demo, token: str) -> Any:
-    from sellintegro_baselinker.emulator import Emulator
+    from sellintegro_baselinker_emulator import Emulator
 
     return Emulator(token=token, seed=emulator_seed(demo.sidecar), requests_per_minute=LIMIT,
                     time_scale=60.0 / WINDOW)
@@ -63,7 +63,8 @@ def emulator(demo: Demo, token: str) -> Any:
 @pytest.fixture(scope="module")
 def reference(demo: Demo, site: Path, tmp_path_factory: pytest.TempPathFactory) -> Any:
     """Two uninterrupted runs of one shop on SQLite: what every shop must end with."""
-    from sellintegro_baselinker.emulator import serve
+    from sellintegro_baselinker_emulator import serve
+
     from tests.reliability.stack import preset_setup
 
     folder = tmp_path_factory.mktemp("reference")
@@ -86,7 +87,7 @@ def reference(demo: Demo, site: Path, tmp_path_factory: pytest.TempPathFactory) 
 def shops(demo: Demo, site: Path, tmp_path: Path, pg_url: str) -> Iterator[dict[str, Any]]:
     from contextlib import ExitStack
 
-    from sellintegro_baselinker.emulator import serve
+    from sellintegro_baselinker_emulator import serve
 
     with ExitStack() as stack:
         emulators: dict[str, Any] = {}

@@ -21,7 +21,7 @@ CSRF = re.compile(r'name="csrf_token" value="([^"]+)"')
 
 
 def test_run_now_enqueues_on_the_workers(pg_url: str, tmp_path: Path) -> None:
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     demo = generate_demo(tmp_path / "demo", documents=4, seed=11)
     folder = tmp_path / "shop"

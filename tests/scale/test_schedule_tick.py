@@ -21,7 +21,7 @@ WARSAW = ZoneInfo("Europe/Warsaw")
 
 @pytest.fixture(scope="module")
 def deployed(pg_url: str, tmp_path_factory: pytest.TempPathFactory) -> Any:
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     folder = tmp_path_factory.mktemp("tick")
     demo = generate_demo(folder / "demo", documents=4, seed=2)

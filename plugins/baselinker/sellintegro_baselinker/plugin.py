@@ -1,49 +1,14 @@
 """Hook implementations of sellintegro-baselinker.
 
-Imports stay light: httpx and the emulator load only inside factories and commands.
-Sections: CLI commands (``sellintegro baselinker ...``); the sink registration goes below them.
+Imports stay light: httpx loads only inside the factory. The emulator (``sellintegro baselinker emulator``) is
+a separate distribution, sellintegro-baselinker-emulator (plugins/baselinker_emulator).
 """
 
 from __future__ import annotations
 
-import argparse
 from typing import Any
 
-from sellintegro_core.api import CommandSpec, hookimpl
-
-# --- CLI: ``sellintegro baselinker <subcommand>`` -----------------------------------------------------------
-
-
-def _setup_baselinker(parser: argparse.ArgumentParser) -> None:
-    """Add the ``baselinker`` subcommands (``emulator``) to the command's parser."""
-    sub = parser.add_subparsers(dest="baselinker_command", metavar="SUBCOMMAND")
-    p = sub.add_parser("emulator", help="run a local BaseLinker API emulator (connector.php) for tests and demos")
-    from .emulator.cli import setup_parser
-
-    setup_parser(p)
-    p.set_defaults(_baselinker_run=_run_emulator)
-
-
-def _run_emulator(args: argparse.Namespace) -> int:
-    from .emulator.cli import run
-
-    return run(args)
-
-
-def _run_baselinker(args: argparse.Namespace) -> int:
-    run = getattr(args, "_baselinker_run", None)
-    if run is None:
-        print("usage: sellintegro baselinker {emulator} ... (see --help)")
-        return 2
-    return int(run(args) or 0)
-
-
-@hookimpl
-def sellintegro_register_commands(register: Any) -> None:
-    """Register ``sellintegro baselinker emulator ...``."""
-    register(CommandSpec(name="baselinker", help="BaseLinker tools (emulator)",
-                         setup=_setup_baselinker, run=_run_baselinker, after="demo"))
-
+from sellintegro_core.api import hookimpl
 
 # --- sink: ``[sink] plugin = "baselinker"`` ---------------------------------------------------------------------
 
@@ -63,3 +28,30 @@ def sellintegro_register_sinks(register: Any) -> None:
 
     register(SinkSpec(name="baselinker", config_model=BaseLinkerConfig, factory=_make_sink,
                       description="BaseLinker orders: attaches PDFs to invoices/receipts, sets statuses"))
+
+
+# --- set-up: ``sellintegro init`` questions, the demo's BaseLinker account, the window caps --------------------
+
+
+@hookimpl
+def sellintegro_init_questions(register: Any) -> None:
+    """The ``[sink]`` questions: token variable, API address, series."""
+    from .init_questions import SECTION
+
+    register(SECTION)
+
+
+@hookimpl
+def sellintegro_demo_parts(register: Any) -> None:
+    """The demo's BaseLinker: the local emulator seeded with the demo orders, statuses and series."""
+    from sellintegro_core.api import DemoPart
+
+    from .demo_part import start
+
+    register(DemoPart(kind="sink", name="baselinker", start=start))
+
+
+@hookimpl
+def sellintegro_limits(limits: Any) -> None:
+    """BaseLinker orders older than 14 days (7 before the set-up) need SI Extender: name it in the message."""
+    limits.suggest(plugin="si_extender", package="sellintegro-si-extender", days_back=150, before_setup_days=90)

@@ -65,3 +65,27 @@ def sellintegro_register_commands(register: Any) -> None:
     """Register ``sellintegro pdf SCENARIO --document NUMBER``: preview a document's PDF."""
     register(CommandSpec(name="pdf", help="render one document of a scenario to a PDF file (preview)",
                          setup=_setup_pdf, run=_run_pdf, after="check"))
+
+
+@hookimpl
+def sellintegro_default_renderer() -> str:
+    """``[renderer]`` without ``plugin`` means ``typst_pdf`` (``plugin = "html_pdf"`` keeps the HTML templates)."""
+    return "typst_pdf"
+
+
+@hookimpl
+def sellintegro_init_questions(register: Any) -> None:
+    """The ``[rule]`` questions (statuses, documents, templates) and the ``[renderer]`` exemption basis."""
+    from .init_questions import SECTION
+
+    register(SECTION)
+
+
+@hookimpl
+def sellintegro_demo_parts(register: Any) -> None:
+    """The demo's rule and renderer settings."""
+    from sellintegro_core.api import DemoPart
+
+    from .demo_part import start
+
+    register(DemoPart(kind="rule", name="invoice_pdf", start=start))

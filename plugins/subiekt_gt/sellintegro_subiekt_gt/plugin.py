@@ -35,3 +35,21 @@ def sellintegro_register_commands(register: Any) -> None:
 
     register(CommandSpec(name="subiekt", help="Subiekt GT tools: detect match settings, build a demo database",
                          setup=setup, run=run, after="init"))
+
+
+@hookimpl
+def sellintegro_init_questions(register: Any) -> None:
+    """The ``[source]`` questions: the DSN's variable and the match field and pattern."""
+    from .init_questions import SECTION
+
+    register(SECTION)
+
+
+@hookimpl
+def sellintegro_demo_parts(register: Any) -> None:
+    """The demo's source: a generated Subiekt GT database (``sellintegro subiekt demo-db``)."""
+    from sellintegro_core.api import DemoPart
+
+    from .demo_part import start
+
+    register(DemoPart(kind="source", name="subiekt_gt", start=start))

@@ -1,4 +1,4 @@
-"""``python -m sellintegro_baselinker.emulator [options]`` -- the same as ``sellintegro baselinker emulator``."""
+"""``python -m sellintegro_baselinker_emulator [options]`` -- the same as ``sellintegro baselinker emulator``."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from .cli import run, setup_parser
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m sellintegro_baselinker.emulator",
+    parser = argparse.ArgumentParser(prog="python -m sellintegro_baselinker_emulator",
                                      description="Run a local BaseLinker API emulator (connector.php).")
     setup_parser(parser)
     args = parser.parse_args(argv)

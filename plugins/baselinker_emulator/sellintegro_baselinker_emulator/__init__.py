@@ -2,7 +2,7 @@
 
 Public names (imported lazily so the CLI starts fast)::
 
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     emu = Emulator(token="1-23-ABC", seed={...} | None, state_path=None, requests_per_minute=100,
                    time_scale=1.0, log_path=None, faults=None)
