@@ -53,7 +53,7 @@ def _site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, source: st
 
 
 def test_the_installed_renderer_plugin_declares_the_default() -> None:
-    assert PluginHost().default_renderer() == "html_pdf"
+    assert PluginHost().default_renderer() == "typst_pdf"
 
 
 def test_a_plugin_takes_the_default_over_with_tryfirst(scenario_dir: Path, tmp_path: Path,
