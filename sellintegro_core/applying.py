@@ -172,7 +172,7 @@ class Applier:
         self.report.counts[result.outcome] += 1
         document_id = getattr(action, "document_id", "") or ""
         number = document_number or getattr(action, "document_number", "") or ""
-        self.report.rows.append(Row(order_id=action.order_id, document=number, action=describe(action),
+        self.report.add_row(Row(order_id=action.order_id, document=number, action=describe(action),
                                     outcome=result.outcome, message=message))
         if not self.plan_only:
             code = result.data.get("code", "") if isinstance(result.data, dict) else ""

@@ -32,6 +32,18 @@ def _print_json(data: Any) -> None:
     print(json_text(redact_data(data)))
 
 
+def _print_report_json(report: Any) -> None:
+    """The run report as JSON with every row, streamed from the report's spool (not one big string)."""
+    from .report import write_json
+    from .secrets import redact_data
+    from .terminal import json_text
+
+    try:
+        write_json(report, sys.stdout, dump=json_text, clean=redact_data)
+    finally:
+        report.close()
+
+
 def _echo(line: str) -> None:
     """One line of ``schedule`` output; values from outside in it are plain text, secrets redacted."""
     from .secrets import redact
@@ -95,7 +107,7 @@ def _run_or_plan(args: argparse.Namespace, *, plan_only: bool) -> int:
         with Progress(enabled=not args.json and not getattr(args, "no_progress", False)) as progress:
             report = locked_run(scenario, plan_only=plan_only, host=host, progress=progress.update, stop=stop)
     if args.json:
-        _print_json(report.as_dict())
+        _print_report_json(report)
         if report.outcome == "stopped":
             print(report.message, file=sys.stderr)
     else:

@@ -299,8 +299,9 @@ def _demo_runs(args: argparse.Namespace, host: Any, folder: Path, db: Path, emul
     if report.outcome == "stopped":
         return report.exit_code
     writes = _count_writes(emulator.log) - writes_before
-    attached = [r for r in report.rows if r.action.startswith("attach") and r.outcome in ("done", "already_done")]
-    failed = [r for r in report.rows if r.outcome == "failed"]
+    attached = sum(1 for r in report.all_rows() if r.action.startswith("attach")
+                   and r.outcome in ("done", "already_done"))
+    failed = [r for r in report.rows if r.outcome == "failed"]       # the summary keeps failed rows
     sidecar = json.loads(Path(str(db) + ".orders.json").read_text(encoding="utf-8"))
     receipt_orders = sorted({int(e["order_id"]) for e in sidecar.get("expected", [])
                              if e.get("target") == "receipt"})
@@ -308,7 +309,7 @@ def _demo_runs(args: argparse.Namespace, host: Any, folder: Path, db: Path, emul
     explained = _explained_skips(scenario)
     missing = [e["document_number"] for e in sidecar.get("expected", [])
                if e["document_number"] not in saved and e["document_id"] not in explained]
-    print(f"\n{len(saved)} PDFs saved in {folder / 'pdf'} (this run attached {len(attached)})")
+    print(f"\n{len(saved)} PDFs saved in {folder / 'pdf'} (this run attached {attached})")
     print(counts_explained(report, writes))
     if saved:
         first = sorted(saved.values())[0]
@@ -322,8 +323,8 @@ def _demo_runs(args: argparse.Namespace, host: Any, folder: Path, db: Path, emul
               "up and prints the commands")
     problems = []
     if failed:
-        problems.append(f"{len(failed)} document(s) failed: " + "; ".join(f"{r.document}: {r.message}"
-                                                                       for r in failed[:5]))
+        problems.append(f"{report.counts.get('failed', 0)} document(s) failed: "
+                        + "; ".join(f"{r.document}: {r.message}" for r in failed[:5]))
     if missing:
         problems.append(f"expected PDFs missing in BaseLinker: {', '.join(missing[:10])}")
     if report.exit_code not in (0, 1):
@@ -345,7 +346,7 @@ def counts_explained(report: Any, writes: int) -> str:
     """What the two counts of a demo run mean: the run's "done N" and "BaseLinker calls: N" above, next to the
     demo's own "attached N" and the write calls the emulator logged."""
     done = report.counts.get("done", 0)
-    attached = sum(1 for r in report.rows if r.action.startswith("attach") and r.outcome == "done")
+    attached = sum(1 for r in report.all_rows() if r.action.startswith("attach") and r.outcome == "done")
     reads = max(report.api_calls - writes, 0)
     return (f'"done {done}" above counts every action the run completed: {attached} documents attached and '
             f"{done - attached} order updates (status changes, fields).\n"
