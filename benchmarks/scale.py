@@ -44,8 +44,18 @@ URL_RE = re.compile(r"(http://127\.0\.0\.1:\d+/connector\.php)")
 
 # The run process: at exit it writes its own VmHWM / VmRSS and CPU time to argv[1], then runs the CLI.
 MEASURED = """
-import atexit, json, resource, sys
+import atexit, json, os, resource, sys
+if os.environ.get("SELLINTEGRO_BENCH_TRACEMALLOC"):
+    import tracemalloc
+    tracemalloc.start(int(os.environ["SELLINTEGRO_BENCH_TRACEMALLOC"]))
 def _peak(path=sys.argv[1]):
+    if os.environ.get("SELLINTEGRO_BENCH_TRACEMALLOC"):
+        snap = tracemalloc.take_snapshot().filter_traces([tracemalloc.Filter(False, "<frozen importlib*")])
+        stats = [s for s in snap.statistics("traceback")
+                 if not any("importlib" in f.filename for f in s.traceback)]
+        with open(path + ".tracemalloc.txt", "w") as out:
+            for stat in stats[:40]:
+                print(stat, *stat.traceback.format()[-12:], sep="\\n", file=out)
     status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
     usage = resource.getrusage(resource.RUSAGE_SELF)
     json.dump({"hwm_kb": int(status["VmHWM"].split()[0]), "rss_kb": int(status["VmRSS"].split()[0]),

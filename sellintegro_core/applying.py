@@ -107,7 +107,10 @@ class Applier:
 
     def flush_after(self, *, force: bool) -> None:
         """Apply queued status/field changes whose prerequisites are done (batched through the sink)."""
-        if not self._pending_after or (not force and len(self._pending_after) < BATCH_SIZE):
+        if not self._pending_after:
+            self._labels.clear()    # names are needed only for queued changes: keeps memory flat in the window
+            return
+        if not force and len(self._pending_after) < BATCH_SIZE:
             return
         ready: list[Action] = []
         for action, facts in self._pending_after:
@@ -119,6 +122,7 @@ class Applier:
                 self.account(action, ActionResult(key=action.key, outcome="skipped",
                                                   message=self._waiting_message(missing)))
         self._pending_after = []
+        self._labels.clear()
         if not ready:
             return
         self.before_write()
