@@ -270,7 +270,10 @@ def _describe_subcommands(parser: argparse.ArgumentParser) -> None:
                 _describe_subcommands(sub)
 
 
-def build_parser(host: Any | None) -> argparse.ArgumentParser:
+def build_parser(host: Any | None, *, only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``only``, the arguments of that command alone are set up (the others are
+    listed with their help line, which is all ``--help`` shows of them): ``demo`` and ``init`` import
+    modules of their own to set up their arguments, which other commands need not pay for at start-up."""
     from . import __version__
 
     parser = argparse.ArgumentParser(
@@ -294,10 +297,12 @@ def build_parser(host: Any | None) -> argparse.ArgumentParser:
                 plugin_commands.setdefault(after if after in CORE_COMMANDS else "history", []).append(spec)
     for name, helptext, setup in WORKFLOW:
         p = sub.add_parser(name, help=helptext, description=helptext)
-        setup(p)
+        if only is None or only == name:
+            setup(p)
         for spec in plugin_commands.get(name, []):
             p = sub.add_parser(spec.name, help=spec.help, description=spec.help)
-            spec.setup(p)
+            if only is None or only == spec.name:
+                spec.setup(p)
             p.set_defaults(_plugin_run=spec.run)
     _describe_subcommands(parser)
     return parser
@@ -334,7 +339,8 @@ def _main(argv: list[str], *, strict: bool, debug: bool) -> int:
         host = get_host(strict=strict)
         if argv[:1] != ["plugins"]:
             report_failures(host)
-        parser = build_parser(host)
+        command = next((a for a in argv if not a.startswith("-")), None)
+        parser = build_parser(host, only=command)
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()

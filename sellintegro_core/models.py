@@ -19,7 +19,8 @@ KsefState = Literal["not_in_ksef", "numbered", "online_pending", "offline_pendin
 
 
 class _Model(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=False)
+    # defer_build: a model's validator is built when it is first used, not at import (start-up of every command)
+    model_config = ConfigDict(extra="forbid", frozen=False, defer_build=True)
 
 
 class Party(_Model):
