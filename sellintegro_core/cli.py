@@ -340,7 +340,7 @@ def _main(argv: list[str], *, strict: bool, debug: bool) -> int:
         if argv[:1] != ["plugins"]:
             report_failures(host)
         command = next((a for a in argv if not a.startswith("-")), None)
-        parser = build_parser(host, only=command)
+        parser = build_parser(host, only=command or "")   # no command: only the list of commands is shown
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()
