@@ -19,6 +19,7 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
+from .errors import ConfigError
 from .models import SalesDocument
 
 Ref = tuple[str, str]                     # (order key, value): ("order_id", "7111139")
@@ -60,9 +61,18 @@ class WaitingDocuments:
     """Documents grouped by order reference, on disk; ``with WaitingDocuments() as store:`` removes the file."""
 
     def __init__(self, folder: str | Path | None = None) -> None:
-        self.folder = Path(folder or tempfile.gettempdir())
-        remove_stale(self.folder)
-        fd, name = tempfile.mkstemp(prefix=f"{PREFIX}{os.getpid()}-", suffix=".sqlite", dir=self.folder)
+        self._closed = True
+        try:
+            self.folder = Path(folder or tempfile.gettempdir())
+            remove_stale(self.folder)
+            fd, name = tempfile.mkstemp(prefix=f"{PREFIX}{os.getpid()}-", suffix=".sqlite", dir=self.folder)
+        except OSError as exc:
+            where = folder or os.environ.get("TMPDIR") or "the temporary folder"
+            raise ConfigError(
+                f"cannot create the run's temporary file in {where} ({exc.strerror or exc}): the window's "
+                "documents wait there while the run works. Nothing was run.",
+                hint="set TMPDIR to a writable folder with free space (e.g. TMPDIR=/var/tmp), then run again") \
+                from None
         os.close(fd)
         self.path = Path(name)
         try:

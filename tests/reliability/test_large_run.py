@@ -175,3 +175,37 @@ def test_sigterm_removes_the_waiting_documents_file_and_the_next_run_continues(
     assert snap.attached and all(n == 1 for n in snap.documents().values())
     assert not snap.unfiled
     assert list(tmpdir.iterdir()) == []
+
+
+def test_a_temporary_folder_that_cannot_be_used_is_a_clear_error(tmp_path: Path) -> None:
+    from sellintegro_core.errors import ConfigError
+    from sellintegro_core.waiting import WaitingDocuments
+
+    missing = tmp_path / "no-such-folder"
+    with pytest.raises(ConfigError) as caught:
+        WaitingDocuments(missing)
+    assert f"cannot create the run's temporary file in {missing}" in caught.value.message
+    assert "TMPDIR" in (caught.value.hint or "")
+
+
+def test_store_gives_documents_back_by_reference_in_reading_order(tmp_path: Path) -> None:
+    from sellintegro_core.models import SalesDocument
+    from sellintegro_core.waiting import PENDING, WaitingDocuments
+
+    def document(i: int, ref: str) -> SalesDocument:
+        return SalesDocument.model_validate({
+            "id": str(i), "kind": "FS", "number": f"FS {i}/2026", "issue_date": "2026-11-20",
+            "order_ref": {"key": "order_id", "value": ref}, "currency": "PLN", "seller": {"name": "S"},
+            "totals": {"net": "1", "vat": "0.23", "gross": "1.23"}})
+
+    with WaitingDocuments(tmp_path) as store:
+        for i, ref in enumerate(["7", "8", "7", "9", "7"]):
+            store.add(("order_id", ref), document(i, ref))
+        assert [d.id for d in store.documents(("order_id", "7"))] == ["0", "2", "4"]
+        assert list(store.refs()) == [("order_id", "7"), ("order_id", "8"), ("order_id", "9")]
+        store.set_state([("order_id", "8")], PENDING)
+        assert list(store.refs(PENDING)) == [("order_id", "8")]
+        assert store.documents(("order_id", "10")) == []
+        path = store.path
+        assert path.exists() and path.parent == tmp_path
+    assert not path.exists()
