@@ -94,7 +94,7 @@ class Baseline:
 def _attached(outcome: Any) -> dict[int, list[tuple[str, str]]]:
     """order id -> [(target, document number)] of the documents our run attached (in run order)."""
     by_order: dict[int, list[tuple[str, str]]] = defaultdict(list)
-    for row in outcome.report.rows:
+    for row in outcome.report.all_rows():
         if row.action.startswith("attach") and row.outcome == "done":
             by_order[int(row.order_id)].append((row.action.split()[-1], row.document))
     for docs in by_order.values():       # invoices before their corrections
@@ -250,7 +250,7 @@ def run(size: str = "full", workdir: Path | None = None) -> Result:
     quiet_plain, quiet_status = plain["quiet"][1], status["quiet"][1]
     second_plain = sum(quiet_plain.values()) + sum(quiet_status.values())
     ok3 = second_plain == 0
-    quiet_codes = Counter(_code(r.action) for r in status["quiet"][0].report.rows if r.outcome == "skipped")
+    quiet_codes = Counter(_code(r.action) for r in status["quiet"][0].report.all_rows() if r.outcome == "skipped")
     waiting = {c: n for c, n in quiet_codes.items() if c != "unmatched"}
     result.add("run with nothing new, no_document off (both scenarios)", "0 calls", f"{second_plain} calls",
                ok3, "" if ok3 else (
@@ -304,7 +304,7 @@ def run(size: str = "full", workdir: Path | None = None) -> Result:
     result.details += ["", "Skips in the run with nothing new (status scenario), by code: "
                        + (", ".join(f"{c} {n}" for c, n in quiet_codes.most_common()) or "none")
                        + " (unmatched documents need no BaseLinker call)."]
-    skipped = Counter(r.message.split(":")[0][:60] for r in first.report.rows if r.outcome == "skipped")
+    skipped = Counter(r.message.split(":")[0][:60] for r in first.report.all_rows() if r.outcome == "skipped")
     result.details += ["", "Calls per document count every run until a run attaches nothing (catch-up runs pick "
                        "up corrections that waited for their invoice), divided by the documents attached by them. "
                        f"Skips recorded in the first run (waiting for KSeF, drafts, unmatched...): "

@@ -244,11 +244,11 @@ class RunOutcome:
 
     @property
     def attached(self) -> int:
-        return sum(1 for r in self.report.rows if r.action.startswith("attach") and r.outcome == "done")
+        return sum(1 for r in self.report.all_rows() if r.action.startswith("attach") and r.outcome == "done")
 
     @property
     def statuses(self) -> int:
-        return sum(1 for r in self.report.rows if r.action.startswith("status") and r.outcome == "done")
+        return sum(1 for r in self.report.all_rows() if r.action.startswith("status") and r.outcome == "done")
 
 
 _SHARED_CACHE: dict[str, bytes] = {}

@@ -4,6 +4,7 @@
     python benchmarks/run.py --quick    # small sizes, a smoke run (writes benchmarks-quick.md in --workdir)
     python benchmarks/run.py --long     # the sizes of issue 8 with more repetitions
     python benchmarks/run.py --only rendering startup
+    python benchmarks/run.py --only scale --update   # measure one again, replace its parts of docs/benchmarks.md
 
 Each benchmark is a module of this folder with ``run(size, workdir) -> Result``.
 """
@@ -64,6 +65,57 @@ def load() -> str:
         return "n/a"
 
 
+def _row_lines(r: Result) -> list[str]:
+    if r.error:
+        return [f"| {r.title} | (did not run) | | {r.error.splitlines()[0][:120]} | **no** |"]
+    return [f"| {r.title} | {row.metric} | {row.target} | {row.measured} | {_met(row.met)} |" for row in r.rows]
+
+
+def _missed_lines(r: Result) -> list[str]:
+    lines = [f"* **{r.title} — {row.metric}**: target {row.target}, measured {row.measured}. {row.note}"
+             for row in r.rows if row.met is False]
+    return lines + ([f"* **{r.title}** did not run: `{r.error.splitlines()[0]}`"] if r.error else [])
+
+
+def _section_lines(r: Result) -> list[str]:
+    out = [f"## {r.title}", "", f"Module: `benchmarks/{r.name}.py` ({r.seconds:.0f} s in this run).", "",
+           "**Method.** " + r.method, ""]
+    return out + (r.details + [""] if r.details else [])
+
+
+def update_markdown(text: str, results: list[Result], command: str, loads: tuple[str, str]) -> str:
+    """``text`` (an existing docs/benchmarks.md) with the rows, missed targets and sections of ``results``
+    replaced by the new ones; the other benchmarks' parts stay as they were, and a line in the header says
+    which benchmarks were measured again, when and how."""
+    lines = text.rstrip("\n").split("\n")
+    for r in results:
+        rows = [i for i, line in enumerate(lines) if line.startswith(f"| {r.title} |")]
+        at = rows[0] if rows else max(i for i, line in enumerate(lines) if line.startswith("|")) + 1
+        lines = [line for i, line in enumerate(lines) if i not in rows]
+        lines[at:at] = _row_lines(r)
+        start = lines.index("## Missed targets")
+        end = next(i for i in range(start + 1, len(lines)) if lines[i].startswith("## "))
+        bullets = [line for line in lines[start + 1:end] if line.startswith("* ")
+                   and not line.startswith((f"* **{r.title} —", f"* **{r.title}**"))]
+        bullets += _missed_lines(r)
+        body = bullets or ["None: every target was met in this run."]
+        lines[start:end] = ["## Missed targets", "", *body, ""]
+        heading = f"## {r.title}"
+        if heading in lines:
+            start = lines.index(heading)
+            end = next((i for i in range(start + 1, len(lines)) if lines[i].startswith("## ")), len(lines))
+            lines[start:end] = _section_lines(r)
+        else:
+            lines += ["", *_section_lines(r)]
+    now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
+    names = ", ".join(r.title for r in results)
+    note = (f"* {names} measured again on {now} with `{command} --update` (load average {loads[0]} at the start, "
+            f"{loads[1]} at the end); its rows and section come from that run, the others from the runs above.")
+    run_line = next(i for i, line in enumerate(lines) if line.startswith("* Run:"))
+    lines.insert(run_line + 1, note)
+    return "\n".join(lines).rstrip() + "\n"
+
+
 def render_markdown(results: list[Result], size: str, command: str, total: float, loads: tuple[str, str]) -> str:
     now = dt.datetime.now(dt.UTC).strftime("%Y-%m-%d %H:%M UTC")
     out = [
@@ -121,6 +173,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--output", type=Path, help="Markdown file to write (default: docs/benchmarks.md; "
                         "with --quick or --only: benchmarks-<size>.md in the work folder)")
     parser.add_argument("--workdir", type=Path, help="folder for databases, logs and ledgers (default: a temp dir)")
+    parser.add_argument("--update", action="store_true", help="with --only: replace only these benchmarks' rows "
+                        "and sections in docs/benchmarks.md (or --output), keeping the others")
     args = parser.parse_args(argv)
     size = "quick" if args.quick else "long" if args.long else "full"
     names = args.only or ORDER
@@ -154,6 +208,12 @@ def main(argv: list[str] | None = None) -> int:
             print(f"   ERROR {result.error}", flush=True)
     total = time.perf_counter() - started
     output.parent.mkdir(parents=True, exist_ok=True)
+    if args.update:
+        target = args.output or REPO / "docs" / "benchmarks.md"
+        target.write_text(update_markdown(target.read_text(encoding="utf-8"), results, command,
+                                          (load_start, load())), encoding="utf-8")
+        print(f"updated {target}")
+        return 1 if any(r.error for r in results) else 0
     output.write_text(render_markdown(results, size, command, total, (load_start, load())), encoding="utf-8")
     print(f"wrote {output}")
     return 1 if any(r.error for r in results) else 0

@@ -114,7 +114,10 @@ class Applier:
 
     def flush_after(self, *, force: bool) -> None:
         """Apply queued status/field changes whose prerequisites are done (batched through the sink)."""
-        if not self._pending_after or (not force and len(self._pending_after) < BATCH_SIZE):
+        if not self._pending_after:
+            self._labels.clear()    # names are needed only for queued changes: keeps memory flat in the window
+            return
+        if not force and len(self._pending_after) < BATCH_SIZE:
             return
         ready: list[AfterAction] = []
         for action, facts in self._pending_after:
@@ -125,6 +128,7 @@ class Applier:
                 self.account(action, ActionResult(key=action.key, outcome="skipped",
                                                   message=self._waiting_message(missing)))
         self._pending_after = []
+        self._labels.clear()
         if not ready:
             return
         self.before_write()
@@ -177,7 +181,7 @@ class Applier:
         message = redact(result.message)
         self.report.counts[result.outcome] += 1
         number = document_number or (action.document_number if isinstance(action, AttachDocument | Skip) else "")
-        self.report.rows.append(Row(order_id=action.order_id, document=number, action=describe(action),
+        self.report.add_row(Row(order_id=action.order_id, document=number, action=describe(action),
                                     outcome=result.outcome, message=message))
         if message != result.message:
             result = result.model_copy(update={"message": message})

@@ -32,6 +32,18 @@ def _print_json(data: Any) -> None:
     print(json_text(redact_data(data)))
 
 
+def _print_report_json(report: Any) -> None:
+    """The run report as JSON with every row, streamed from the report's spool (not one big string)."""
+    from .report import write_json
+    from .secrets import redact_data
+    from .terminal import json_text
+
+    try:
+        write_json(report, sys.stdout, dump=json_text, clean=redact_data)
+    finally:
+        report.close()
+
+
 # ---------------------------------------------------------------------------------------------- commands
 
 
@@ -87,7 +99,7 @@ def _run_or_plan(args: argparse.Namespace, *, plan_only: bool) -> int:
         with Progress(enabled=not args.json and not getattr(args, "no_progress", False)) as progress:
             report = locked_run(scenario, plan_only=plan_only, host=host, progress=progress.update, stop=stop)
     if args.json:
-        _print_json(report.as_dict())
+        _print_report_json(report)
         if report.outcome == "stopped":
             print(report.message, file=sys.stderr)
     else:
@@ -251,7 +263,10 @@ def _describe_subcommands(parser: argparse.ArgumentParser) -> None:
                 _describe_subcommands(sub)
 
 
-def build_parser(host: Any | None) -> argparse.ArgumentParser:
+def build_parser(host: Any | None, *, only: str | None = None) -> argparse.ArgumentParser:
+    """The whole command line; with ``only``, the arguments of that command alone are set up (the others are
+    listed with their help line, which is all ``--help`` shows of them): ``demo`` and ``init`` import
+    modules of their own to set up their arguments, which other commands need not pay for at start-up."""
     from . import __version__
 
     parser = argparse.ArgumentParser(
@@ -275,10 +290,12 @@ def build_parser(host: Any | None) -> argparse.ArgumentParser:
                 plugin_commands.setdefault(after if after in CORE_COMMANDS else "history", []).append(spec)
     for name, helptext, setup in WORKFLOW:
         p = sub.add_parser(name, help=helptext, description=helptext)
-        setup(p, host)
+        if only is None or only == name:
+            setup(p, host)
         for spec in plugin_commands.get(name, []):
             p = sub.add_parser(spec.name, help=spec.help, description=spec.help)
-            spec.setup(p)
+            if only is None or only == spec.name:
+                spec.setup(p)
             p.set_defaults(_plugin_run=spec.run)
     _describe_subcommands(parser)
     return parser
@@ -315,7 +332,8 @@ def _main(argv: list[str], *, strict: bool, debug: bool) -> int:
         host = get_host(strict=strict)
         if argv[:1] != ["plugins"]:
             report_failures(host)
-        parser = build_parser(host)
+        command = next((a for a in argv if not a.startswith("-")), None)
+        parser = build_parser(host, only=command or "")   # no command: only the list of commands is shown
         args = parser.parse_args(argv)
         if args.command is None:
             parser.print_help()

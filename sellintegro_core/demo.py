@@ -102,8 +102,9 @@ def _demo_runs(args: argparse.Namespace, host: Any, context: DemoContext, pieces
     if report.outcome == "stopped":
         return report.exit_code
     writes = (sink.writes() if sink.writes else 0) - writes_before
-    attached = [r for r in report.rows if r.action.startswith("attach") and r.outcome in ("done", "already_done")]
-    failed = [r for r in report.rows if r.outcome == "failed"]
+    attached = [r for r in report.all_rows() if r.action.startswith("attach")
+                and r.outcome in ("done", "already_done")]
+    failed = [r for r in report.rows if r.outcome == "failed"]       # the summary keeps failed rows
     saved = sink.save_files(folder / "pdf") if sink.save_files else {}
     held_back = frozenset().union(*(piece.held_back_codes for piece in pieces))
     explained = _explained_skips(scenario, held_back)
@@ -122,8 +123,8 @@ def _demo_runs(args: argparse.Namespace, host: Any, context: DemoContext, pieces
               "up and prints the commands")
     problems = []
     if failed:
-        problems.append(f"{len(failed)} document(s) failed: " + "; ".join(f"{r.document}: {r.message}"
-                                                                       for r in failed[:5]))
+        problems.append(f"{report.counts.get('failed', 0)} document(s) failed: "
+                        + "; ".join(f"{r.document}: {r.message}" for r in failed[:5]))
     if missing:
         problems.append(f"expected PDFs missing in {scenario.plugin_name('sink')}: {', '.join(missing[:10])}")
     if report.exit_code not in (0, 1):
@@ -148,7 +149,7 @@ def counts_explained(report: Any, writes: int, writes_explained: str = "", reads
     from .output import CALLS_LABEL
 
     done = report.counts.get("done", 0)
-    attached = sum(1 for r in report.rows if r.action.startswith("attach") and r.outcome == "done")
+    attached = sum(1 for r in report.all_rows() if r.action.startswith("attach") and r.outcome == "done")
     reads = max(report.api_calls - writes, 0)
     what = f" ({writes_explained})" if writes_explained else ""
     read = f" ({reads_explained})" if reads_explained else ""

@@ -34,8 +34,9 @@ from .plugins import PluginHost, get_host
 from .report import Row, RunReport
 from .scenario_ledger import LedgerStore
 from .secrets import redact
-from .stages import ProgressHook, Ref, fetch_refs, read_and_group, ref_keys, scan_then_refs, select_pending, unpack
+from .stages import ProgressHook, fetch_refs, read_and_group, ref_keys, scan_then_refs, seen_set, select_pending
 from .stopping import StopFlag
+from .waiting import WaitingDocuments
 from .window import compute_window
 
 MAX_DECISION_ROUNDS = 4
@@ -146,16 +147,19 @@ class Engine:
 
     # ---------------------------------------------------------------- the run
     def _run(self, source: Source, sink: Sink, rule: Rule, window: Window) -> None:
+        with WaitingDocuments() as waiting:   # the window's documents wait on disk; removed however the run ends
+            self._run_with(waiting, source, sink, rule, window)
+
+    def _run_with(self, waiting: WaitingDocuments, source: Source, sink: Sink, rule: Rule, window: Window) -> None:
         context = RuleContext(now=window.end, window=window, scenario=self.name)
         by_ref = read_and_group(source, window, unmatched=self.applier.record_unmatched, progress=self.progress,
-                                stop=self.stop)
+                                stop=self.stop, into=waiting)
         pending, settled = select_pending(by_ref, ledger=self.ledger, rule=rule, context=context)
-        by_ref.clear()
         self.stop.check()
         scan = rule.scan()
         orders: Iterable[Order]
         total: int | None = len(pending)
-        seen: set[Ref] = set()
+        seen = seen_set(pending)
         if scan.all_orders:
             total = None
             orders = scan_then_refs(sink, scan, window, pending, seen)
@@ -174,19 +178,18 @@ class Engine:
             for key in keys:
                 ref = (key, order.ref_value(key))
                 if ref in pending:
-                    docs.extend(unpack(pending[ref]))
+                    docs.extend(pending[ref])
                     seen.add(ref)
                     if key != "order_id" and not self.plan_only:
                         self.ledger.remember_ref(key, ref[1], order.id)
             self._handle_order(order, docs, rule, context)
             done += 1
             self.progress("orders", done, total)
-        for ref, packed in pending.items():
-            if ref not in seen:
-                self.stop.check()
-                order_id = self.ledger.order_for_ref(ref[0], ref[1]) or (
-                    ref[1] if ref[0] == "order_id" else f"{ref[0]}={ref[1]}")
-                self._handle_order(None, unpack(packed), rule, context, order_id=order_id)
+        for ref in pending.unseen():
+            self.stop.check()
+            order_id = self.ledger.order_for_ref(ref[0], ref[1]) or (
+                ref[1] if ref[0] == "order_id" else f"{ref[0]}={ref[1]}")
+            self._handle_order(None, pending[ref], rule, context, order_id=order_id)
         self.applier.flush_after(force=True)
         self.progress("done", done, total)
 

@@ -145,7 +145,8 @@ class SellintegroSpecs:
 
     @hookspec
     def sellintegro_run_finished(self, scenario: str, report: dict[str, Any]) -> None:
-        """Observer: a run ended; ``report`` is the run summary (outcome, counts, api_calls, exit_code).
+        """Observer: a run ended; ``report`` is the run summary (outcome, counts, api_calls, exit_code; ``rows``
+        is bounded: the first 500 actions and up to 500 failed ones, the ledger has every one).
 
         Example::
 

@@ -20,9 +20,10 @@ M = TypeVar("M", bound=BaseModel)
 
 
 class _Model(BaseModel):
-    """Messages are immutable: assigning a field raises; build a changed copy with ``model_copy(update=…)``."""
+    """Messages are immutable: assigning a field raises; build a changed copy with ``model_copy(update=…)``.
+    defer_build: a model's validator is built when it is first used, not at import (start-up of every command)."""
 
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    model_config = ConfigDict(extra="forbid", frozen=True, defer_build=True)
 
 
 class Party(_Model):

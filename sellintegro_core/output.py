@@ -103,6 +103,9 @@ def print_report(report: RunReport, *, max_rows: int = 200) -> None:
         console.print(table)
     if len(rows) > max_rows:
         console.print(f"… {len(rows) - max_rows} more rows (use --json for all)")
+    if report.rows_hidden:
+        console.print(f"… and {report.rows_hidden} more actions not listed here (this summary keeps the first "
+                      f"and the failed ones): `sellintegro history SCENARIO` or `run --json` lists every one")
     counts = ", ".join(f"{k} {v}" for k, v in sorted(report.counts.items()) if v) or "nothing to do"
     console.print(f"{report.outcome}: {counts}; {CALLS_LABEL}: {report.api_calls}")
     if report.message:

@@ -11,7 +11,6 @@ from __future__ import annotations
 import os
 import sys
 from dataclasses import dataclass, field
-from importlib import metadata
 from types import ModuleType
 from typing import Any, Literal, overload
 
@@ -77,12 +76,16 @@ class PluginHost:
         module = importlib.import_module(module_name)
         self.pm.register(module, name=name)
         if version_of:
-            self._dists[name] = version_of
+            from . import __version__
+
+            self._dists[name] = __version__
 
     def _load_entry_points(self) -> None:
         allow = _env_list("SELLINTEGRO_LOAD_PLUGINS")
         deny = _env_list("SELLINTEGRO_DISABLED_PLUGINS") or set()
-        for ep in sorted(metadata.entry_points(group=GROUP), key=lambda e: e.name):
+        from .entry_points import entry_points
+
+        for ep in sorted(entry_points(GROUP), key=lambda e: e.name):
             if ep.name in deny or (allow is not None and ep.name not in allow):
                 continue
             if self.pm.get_plugin(ep.name) is not None or self.pm.is_blocked(ep.name):
@@ -95,8 +98,8 @@ class PluginHost:
                 self.failures.append(LoadFailure(ep.name, f"{type(exc).__name__}: {exc}"))
                 continue
             self.pm.register(plugin, name=ep.name)
-            if ep.dist is not None:
-                self._dists[ep.name] = ep.dist.name
+            if ep.dist:
+                self._dists[ep.name] = ep.version
 
     # -- components
     def _collect(self) -> None:
@@ -201,13 +204,7 @@ class PluginHost:
             if plugin is None or name is None:
                 continue
             hooks = sorted(caller.name for caller in self.pm.get_hookcallers(plugin) or [])
-            dist = self._dists.get(name)
-            version = ""
-            if dist:
-                try:
-                    version = metadata.version(dist)
-                except metadata.PackageNotFoundError:
-                    version = ""
+            version = self._dists.get(name, "")       # the version of the distribution that installed it
             module = plugin.__name__ if isinstance(plugin, ModuleType) else type(plugin).__name__
             infos.append(PluginInfo(name=name, version=version, module=module, hooks=hooks,
                                     components=sorted(owners.get(name, []))))

@@ -12,22 +12,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, TypeAdapter, ValidationError
+from pydantic import TypeAdapter, ValidationError
 
 from ..components import ApplyContext, ComponentContext, OrderQuery
 from ..errors import ConfigError, DocumentError
 from ..models import Action, ActionResult, AttachDocument, Order, SalesDocument, Window
-
-
-class JsonlSourceConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    path: str
-
-
-class JsonlSinkConfig(BaseModel):
-    model_config = ConfigDict(extra="forbid")
-    path: str = "actions.jsonl"
-    orders: str | None = None
+from .jsonl_config import JsonlSinkConfig, JsonlSourceConfig
 
 
 def _resolve(base: Path, value: str) -> Path:

@@ -1,24 +1,41 @@
-"""Registers the built-in JSONL source and sink (the classes live in ``jsonl.py``, imported on use)."""
+"""Registers the built-in JSONL source and sink (the classes live in ``jsonl.py``, imported on use: a command
+that does not use them does not pay for importing them and the document models)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import TYPE_CHECKING, Any
 
 from .. import hookimpl
 from ..components import SinkSpec, SourceSpec
 
+if TYPE_CHECKING:
+    from ..components import ComponentContext, Sink, Source
+
+
+def _source(config: Any, context: ComponentContext) -> Source:
+    from .jsonl import JsonlSource
+
+    return JsonlSource(config, context)
+
+
+def _sink(config: Any, context: ComponentContext) -> Sink:
+    from .jsonl import JsonlSink
+
+    return JsonlSink(config, context)
+
 
 @hookimpl
 def sellintegro_register_sources(register: Callable[[SourceSpec], None]) -> None:
-    from .jsonl import JsonlSource, JsonlSourceConfig
+    from .jsonl_config import JsonlSourceConfig
 
-    register(SourceSpec(name="jsonl", config_model=JsonlSourceConfig, factory=JsonlSource,
+    register(SourceSpec(name="jsonl", config_model=JsonlSourceConfig, factory=_source,
                         description="sales documents from a JSONL file"))
 
 
 @hookimpl
 def sellintegro_register_sinks(register: Callable[[SinkSpec], None]) -> None:
-    from .jsonl import JsonlSink, JsonlSinkConfig
+    from .jsonl_config import JsonlSinkConfig
 
-    register(SinkSpec(name="jsonl", config_model=JsonlSinkConfig, factory=JsonlSink,
+    register(SinkSpec(name="jsonl", config_model=JsonlSinkConfig, factory=_sink,
                       description="records actions to a JSONL file (dry runs, debugging)"))
