@@ -39,6 +39,7 @@ class Applier:
         self._preflight = preflight
         self._preflight_done = False
         self.sink: Any = None
+        self.ahead: Any = None      # a RenderPool (render_ahead.py) when PDFs are made in worker processes
         self._pending_after: list[tuple[Action, OrderFacts]] = []
         self._labels: dict[str, str] = {}          # attach key -> document number (for messages)
 
@@ -62,6 +63,10 @@ class Applier:
         def render() -> bytes:
             if document is None:
                 raise DocumentError(f"document {action.document_number} is no longer in the source")
+            if self.ahead is not None:
+                pdf, notes = self.ahead.render(action, document)
+                warnings[:] = notes[:5]
+                return pdf
             ready = apply_exemption_basis(document, self.exemption_basis)
             pdf = self.renderer().render(ready, action.template, ksef_label=action.ksef_label)
             warnings[:] = [str(w) for w in ready.extra.pop("warnings", [])][:5]   # renderers' notes
