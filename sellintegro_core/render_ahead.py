@@ -37,6 +37,7 @@ from .stopping import StopFlag
 
 T = TypeVar("T")
 POLL_SECONDS = 0.1          # how often a wait for a PDF looks at the stop flag
+START_SECONDS = 120.0       # a worker's start-up (imports, fonts) is not counted in [renderer] timeout, up to this
 WARNINGS_MAX = 5            # renderer notes kept per document (as in the run process)
 Reply = tuple[Any, ...]     # ("ok", pdf, warnings) | ("error", code, message) | ("fatal", exit, message, errors)
 
@@ -102,6 +103,10 @@ def serve(conn: Connection, recipe: Recipe) -> None:
         fatal = ("fatal", exc.exit_code, exc.message, list(getattr(exc, "errors", [])))
     except Exception as exc:  # noqa: BLE001 - reported to the run process with each document
         fatal = ("fatal", 2, f"renderer {recipe.plugin!r} could not be built: {type(exc).__name__}: {exc}", [])
+    try:
+        conn.send(("ready",))      # the clock of [renderer] timeout starts now, not during start-up
+    except (OSError, ValueError):
+        return
     while True:
         try:
             payload = conn.recv_bytes()
@@ -116,7 +121,7 @@ def serve(conn: Connection, recipe: Recipe) -> None:
 # ---------------------------------------------------------------- the run process
 
 class _Job:
-    __slots__ = ("payload", "number", "reply", "started", "dropped")
+    __slots__ = ("payload", "number", "reply", "started", "dropped", "sends")
 
     def __init__(self, payload: bytes, number: str) -> None:
         self.payload = payload
@@ -124,6 +129,7 @@ class _Job:
         self.reply: Reply | None = None
         self.started = 0.0
         self.dropped = False
+        self.sends = 0
 
 
 class _Worker:
@@ -135,6 +141,7 @@ class _Worker:
         theirs.close()
         self.conn: Connection = mine
         self.job: _Job | None = None
+        self.ready_at: float | None = None     # when it had built its renderer
 
     def end(self) -> None:
         try:
@@ -266,12 +273,20 @@ class RenderPool:
                 worker = _Worker(self._context, self.recipe)
                 self._workers.append(worker)
                 self.started += 1
+            if not worker.process.is_alive():      # ended while idle: no document was lost with it
+                self._retire(worker)
+                continue
             job = self._queue.popleft()
             job.started = time.monotonic()
+            job.sends += 1
             try:
                 worker.conn.send_bytes(job.payload)
             except OSError:
-                job.reply = self._crashed(job, worker)
+                if job.sends < 3:
+                    self._retire(worker)
+                    self._queue.appendleft(job)
+                else:
+                    job.reply = self._crashed(job, worker)
                 continue
             worker.job = job
 
@@ -294,14 +309,21 @@ class RenderPool:
                     reply = None
                 if reply is None:
                     job.reply = self._crashed(job, worker)
+                elif reply[0] == "ready":
+                    worker.ready_at = now
                 else:
                     job.reply, worker.job = reply, None
-            elif now - job.started > self.timeout:
+            elif self._overdue(worker, job, now):
                 self._retire(worker)
                 job.reply = ("error", "render_timeout",
                              f"{job.number}: the PDF took longer than {self.timeout:g} s to make, so the render "
                              "was stopped and nothing was sent ([renderer] timeout)")
         self._dispatch()
+
+    def _overdue(self, worker: _Worker, job: _Job, now: float) -> bool:
+        if worker.ready_at is None:                     # still starting: its start-up is not the document's
+            return now - job.started > self.timeout + START_SECONDS
+        return now - max(job.started, worker.ready_at) > self.timeout
 
     def _crashed(self, job: _Job, worker: _Worker) -> Reply:
         self._retire(worker)
