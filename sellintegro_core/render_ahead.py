@@ -95,6 +95,13 @@ def serve(conn: Connection, recipe: Recipe) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C and systemd's SIGTERM go to the whole group:
     signal.signal(signal.SIGTERM, signal.SIG_IGN)    # the run process stops, then ends its workers
     _die_with_parent()
+    from .terminal import pipe_safe_streams
+
+    with pipe_safe_streams():                         # the renderer's log warnings as plain text, as in the run
+        _serve(conn, recipe)
+
+
+def _serve(conn: Connection, recipe: Recipe) -> None:
     renderer: Any = None
     fatal: Reply | None = None
     try:

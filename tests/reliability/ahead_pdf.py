@@ -8,11 +8,13 @@ worker processes inherit):
 - ``AHEAD_PDF_KILL`` / ``AHEAD_PDF_EXIT`` / ``AHEAD_PDF_HANG``: a document number whose render SIGKILLs its own
   process, calls ``os._exit(7)``, or never ends.
 
-Each PDF comes with a renderer note (``document.extra["warnings"]``), as html_pdf's VAT notes do.
+Each PDF comes with a renderer note (``document.extra["warnings"]``) and a logged warning carrying an escape
+sequence (as html_pdf's VAT notes, whose text holds ERP data): the run must print it as plain text.
 """
 
 from __future__ import annotations
 
+import logging
 import os
 import signal
 import time
@@ -49,6 +51,7 @@ class AheadPdfRenderer:
             time.sleep(3600)
         time.sleep(float(os.environ.get("AHEAD_PDF_SECONDS", "0")))
         document.extra.setdefault("warnings", []).append(f"ahead_pdf note for {number}")
+        logging.getLogger("ahead_pdf").warning("ahead_pdf log for %s \x1b[2J", number)
         return simple_pdf([f"{document.kind} {number}"])
 
 

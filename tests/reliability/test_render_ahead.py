@@ -42,6 +42,7 @@ class Rig:
         self.log = self.stack.folder / "renders"
         self.log.mkdir()
         self.pid = 0
+        self.stderr = ""
         data = self.stack.data
         data["renderer"].update({"plugin": "ahead_pdf", "workers": workers, **renderer})
         self.stack.rewrite(data)
@@ -56,6 +57,7 @@ class Rig:
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         self.pid = proc.pid
         stdout, stderr = proc.communicate(timeout=180)
+        self.stderr = stderr
         report = report_of(stdout)
         assert report is not None, (stdout, stderr)
         return proc.returncode, report
@@ -97,6 +99,7 @@ def reference(stack_factory: Any, ahead_site: Path) -> tuple[dict[str, Any], lis
     assert code == 0, report
     renders = rig.renders()
     assert renders and {pid for pid, _ in renders} == {rig.pid}, "workers = 0 renders in the run process"
+    assert rig.stderr.count("ahead_pdf log for") == len(renders) and "\x1b" not in rig.stderr
     return report, rig.attached()
 
 
@@ -118,6 +121,8 @@ def test_the_pool_attaches_the_same_documents_once_each(stack_factory: Any, ahea
     notes = {r["document"] for r in report["rows"] if "warning: ahead_pdf note for" in r["message"]}
     assert notes == {r["document"] for r in ref_report["rows"] if "warning: ahead_pdf note for" in r["message"]}
     assert len(notes) == len(attached)
+    # the renderer's log warnings reach stderr from the workers too, as plain text (no escape sequence)
+    assert rig.stderr.count("ahead_pdf log for") == len(renders) and "\x1b" not in rig.stderr
     # a second run has nothing to render or send
     before = len(rig.renders())
     code, again = rig.run("run")
@@ -216,3 +221,16 @@ def test_renderer_workers_is_validated(stack_factory: Any, ahead_site: Path, val
         assert done.returncode == 0, done.stdout + done.stderr
     else:
         assert done.returncode == 2 and expected in done.stdout + done.stderr, done.stdout + done.stderr
+
+
+@pytest.mark.parametrize("workers", [0, 2])
+def test_a_renderer_that_cannot_be_built_stops_the_run_with_exit_2_either_way(stack_factory: Any, workers: int
+                                                                              ) -> None:
+    stack = stack_factory()
+    data = stack.data
+    data["renderer"].update({"templates_dir": "no-such-folder", "workers": workers})
+    stack.rewrite(data)
+    done = run_cli("run", str(stack.scenario), "--no-progress", cwd=stack.folder)
+    assert done.returncode == 2, done.stdout + done.stderr
+    assert "renderer.templates_dir" in done.stdout + done.stderr and "is not a folder" in done.stdout + done.stderr
+    assert not snapshot(stack.emulator).attached
