@@ -9,7 +9,9 @@ budget (about 50 documents a minute) a pool hides rendering behind the wait for 
 
 * documents per minute = PDFs attached by the first run ÷ the run's wall time (process start to exit:
   worker start-up and the run process's own imports included);
-* CPU seconds = user + system time of the run and its workers (``resource.RUSAGE_CHILDREN``).
+* CPU seconds = user + system time of the run and its workers (``resource.RUSAGE_CHILDREN``);
+* rendering only = PDFs per second of 3-line invoices through the pool itself (no HTTP, no ledger), the
+  workers warm: the part that a pool can make parallel.
 """
 
 from __future__ import annotations
@@ -76,6 +78,45 @@ def one_run(folder: Path, workload: Any, workers: int) -> dict[str, Any]:
             "per_minute": attached / wall * 60 if wall > 0 else 0.0}
 
 
+def pool_throughput(folder: Path, size: int, documents: int) -> float:
+    """PDFs per second of html_pdf through a :class:`RenderPool` of ``size`` workers (0: in this process),
+    3-line invoices, the workers started and warm before the clock starts; no HTTP, rendering only."""
+    from sellintegro_core.models import AttachDocument
+    from sellintegro_core.render_ahead import Recipe, RenderPool
+    from sellintegro_core.stopping import StopFlag
+
+    from .rendering import build_renderer
+    from .sample_documents import invoice
+
+    def action(i: int) -> AttachDocument:
+        return AttachDocument(order_id=str(i), document_id=str(i), document_number=f"FS {i}/2026",
+                              document_kind="FS", target="invoice")
+
+    docs = [invoice(3, number=f"FS {i}/2026") for i in range(documents + 2 * max(size, 1))]
+    if size == 0:
+        renderer = build_renderer(folder)
+        renderer.render(docs[0], "pl")
+        started = time.perf_counter()
+        for doc in docs[:documents]:
+            renderer.render(doc, "pl")
+        return documents / (time.perf_counter() - started)
+    pool = RenderPool(Recipe(plugin="html_pdf", section={}, scenario="benchmark", base_dir=str(folder),
+                             timezone="Europe/Warsaw"), size=size, timeout=600, stop=StopFlag())
+    try:
+        warm = [(action(-i - 1), docs[documents + i]) for i in range(2 * size)]
+        for a, d in warm:                                     # every worker started and has rendered
+            pool.submit(a, d)
+        for a, d in warm:
+            pool.render(a, d)
+        items = [(action(i), docs[i]) for i in range(documents)]
+        started = time.perf_counter()
+        for a, d in pool.ahead(items, lambda item: [item]):    # as the engine: decide ahead, take in turn
+            pool.render(a, d)
+        return documents / (time.perf_counter() - started)
+    finally:
+        pool.close()
+
+
 def run(size: str = "full", workdir: Path | None = None) -> Result:
     check_size(size)
     documents, repeats = SIZES[size]
@@ -84,6 +125,8 @@ def run(size: str = "full", workdir: Path | None = None) -> Result:
     result = Result(NAME, TITLE, size=size, method=(__doc__ or "").split("\n\n", 1)[1].strip() + (
         f"\n\nThis run: {workload.documents} sales documents / {workload.orders} orders, best of {repeats} "
         f"run(s) per configuration."))
+    renders = {"quick": 12, "full": 40, "long": 60}[size]
+    speed = {workers: max(pool_throughput(folder, workers, renders) for _ in range(repeats)) for workers in CONFIGS}
     best: dict[int, dict[str, Any]] = {}
     for i in range(repeats):
         for workers in CONFIGS:
@@ -109,5 +152,13 @@ def run(size: str = "full", workdir: Path | None = None) -> Result:
                "" if two >= TARGET_SPEEDUP else "the machine was shared (see the load average); the workers' "
                "start-up (about 1 s of CPU each) weighs more in a small backlog: compare with `--long`")
     result.add("same PDFs attached in every configuration", "yes", "yes" if same else "no", same)
-    result.details += lines
+    for workers in (1, 2):
+        result.add(f"rendering only (3-line invoices), {workers} worker(s) vs in the run process", "— (reported)",
+                   f"{fmt(speed[workers], 1)} vs {fmt(speed[0], 1)} PDFs/s ({fmt(speed[workers] / speed[0], 2)}×)",
+                   None)
+    result.details += lines + [
+        "",
+        f"Rendering only: {renders} 3-line invoices through the pool as the engine uses it (decided ahead, "
+        "taken in turn), workers warm; no HTTP, no ledger. PDFs per second, best of the repetitions: "
+        + ", ".join(f"workers = {w}: {fmt(speed[w], 1)}" for w in CONFIGS) + "."]
     return result
