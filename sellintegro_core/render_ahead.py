@@ -5,9 +5,11 @@ A run attaches one document at a time, and each attach waits for BaseLinker's ra
 engine decides a few orders ahead (:meth:`RenderPool.ahead`) and hands their documents to N worker
 processes; the sink's ``render()`` then takes the finished PDF instead of making it.
 
-- Workers are plain ``spawn`` processes, each with one pipe and at most one document at a time, so the
-  pool always knows which document a worker was making. Each worker builds the renderer itself, from the
-  scenario's ``[renderer]`` section and the installed plugins (entry points). Documents cross as JSON.
+- Workers are fresh interpreters (:mod:`.render_worker`, started with ``python -c``; not multiprocessing's
+  spawn, so a program embedding the engine is never re-imported), each with two pipes and at most one
+  document at a time, so the pool always knows which document a worker was making. Each worker builds the
+  renderer itself, from the scenario's ``[renderer]`` section and the installed plugins (entry points).
+  Documents cross as JSON; a worker's stdout goes to the run's stderr (it cannot mix with ``--json``).
 - A worker that dies (a crash, ``os._exit``, SIGKILL) fails only the document it was making: a document
   error ``render_crashed``. A render that takes longer than ``[renderer] timeout`` seconds is stopped (its
   worker is killed): a document error ``render_timeout``. A new worker takes the next documents.
@@ -20,112 +22,26 @@ processes; the sink's ``render()`` then takes the finished PDF instead of making
 from __future__ import annotations
 
 import json
-import multiprocessing
-import signal
+import os
+import subprocess
+import sys
 import time
 from collections import deque
 from collections.abc import Callable, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import asdict
 from multiprocessing.connection import Connection, wait
-from pathlib import Path
 from typing import Any, TypeVar
 
-from .errors import ConfigError, DocumentError, SellintegroError
+from .errors import ConfigError, DocumentError
 from .exemption import apply_exemption_basis
 from .models import AttachDocument, SalesDocument
+from .render_worker import Recipe, Reply
 from .stopping import StopFlag
 
 T = TypeVar("T")
 POLL_SECONDS = 0.1          # how often a wait for a PDF looks at the stop flag
 START_SECONDS = 120.0       # a worker's start-up (imports, fonts) is not counted in [renderer] timeout, up to this
-WARNINGS_MAX = 5            # renderer notes kept per document (as in the run process)
-Reply = tuple[Any, ...]     # ("ok", pdf, warnings) | ("error", code, message) | ("fatal", exit, message, errors)
 
-
-@dataclass(frozen=True)
-class Recipe:
-    """How a worker builds the scenario's renderer (plain values: it crosses to a spawned process)."""
-
-    plugin: str
-    section: dict[str, Any]
-    scenario: str
-    base_dir: str
-    timezone: str
-
-
-def build_renderer(recipe: Recipe) -> Any:
-    """The renderer ``recipe`` names, built from the installed plugins as the run process builds it."""
-    from .components import ComponentContext
-    from .plugins import get_host
-
-    spec = get_host().component("renderer", recipe.plugin)
-    config = spec.config_model.model_validate(recipe.section)
-    return spec.factory(config, ComponentContext(scenario=recipe.scenario, base_dir=Path(recipe.base_dir),
-                                                 timezone=recipe.timezone))
-
-
-# ---------------------------------------------------------------- the worker process
-
-def _die_with_parent() -> None:
-    """Linux: SIGKILL this worker when the process that started it ends (best effort elsewhere)."""
-    try:
-        import ctypes
-
-        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGKILL)   # PR_SET_PDEATHSIG
-    except (OSError, AttributeError):
-        pass
-
-
-def _render_one(renderer: Any, payload: bytes) -> Reply:
-    head, _, body = payload.partition(b"\n")
-    meta = json.loads(head)
-    document = SalesDocument.model_validate_json(body)
-    try:
-        pdf = renderer.render(document, meta["template"], ksef_label=meta["ksef_label"])
-    except DocumentError as exc:
-        return ("error", exc.code, exc.message)
-    except Exception as exc:  # noqa: BLE001 - any renderer failure is this document's error
-        return ("error", "render_failed", f"{document.number}: the renderer failed: {type(exc).__name__}: {exc}")
-    notes = [str(w) for w in document.extra.pop("warnings", [])][:WARNINGS_MAX]
-    return ("ok", bytes(pdf), notes)
-
-
-def serve(conn: Connection, recipe: Recipe) -> None:
-    """A worker: build the renderer, then answer one document at a time until the pipe closes."""
-    signal.signal(signal.SIGINT, signal.SIG_IGN)     # Ctrl-C and systemd's SIGTERM go to the whole group:
-    signal.signal(signal.SIGTERM, signal.SIG_IGN)    # the run process stops, then ends its workers
-    _die_with_parent()
-    from .terminal import pipe_safe_streams
-
-    with pipe_safe_streams():                         # the renderer's log warnings as plain text, as in the run
-        _serve(conn, recipe)
-
-
-def _serve(conn: Connection, recipe: Recipe) -> None:
-    renderer: Any = None
-    fatal: Reply | None = None
-    try:
-        renderer = build_renderer(recipe)
-    except SellintegroError as exc:
-        fatal = ("fatal", exc.exit_code, exc.message, list(getattr(exc, "errors", [])))
-    except Exception as exc:  # noqa: BLE001 - reported to the run process with each document
-        fatal = ("fatal", 2, f"renderer {recipe.plugin!r} could not be built: {type(exc).__name__}: {exc}", [])
-    try:
-        conn.send(("ready",))      # the clock of [renderer] timeout starts now, not during start-up
-    except (OSError, ValueError):
-        return
-    while True:
-        try:
-            payload = conn.recv_bytes()
-        except (EOFError, OSError):
-            return
-        try:
-            conn.send(fatal if fatal is not None else _render_one(renderer, payload))
-        except (OSError, ValueError):
-            return
-
-
-# ---------------------------------------------------------------- the run process
 
 class _Job:
     __slots__ = ("payload", "number", "reply", "started", "dropped", "sends")
@@ -140,23 +56,57 @@ class _Job:
 
 
 class _Worker:
-    def __init__(self, context: Any, recipe: Recipe) -> None:
-        mine, theirs = context.Pipe()
-        self.process = context.Process(target=serve, args=(theirs, recipe), name="sellintegro-render",
-                                       daemon=True)
-        self.process.start()
-        theirs.close()
-        self.conn: Connection = mine
+    def __init__(self, recipe: Recipe) -> None:
+        to_worker, from_run = os.pipe()
+        from_worker, to_run = os.pipe()
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)    # the run's plugins, as it sees them
+        code = "from sellintegro_core.render_worker import main; main()"
+        try:
+            self.process = subprocess.Popen(
+                [sys.executable, "-c", code, str(to_worker), str(to_run), str(os.getpid())],
+                pass_fds=(to_worker, to_run), stdin=subprocess.DEVNULL, stdout=_stderr_fd(), env=env)
+        except BaseException:
+            for fd in (from_run, from_worker):
+                os.close(fd)
+            raise
+        finally:
+            os.close(to_worker)
+            os.close(to_run)
+        self.send = Connection(from_run, readable=False)
+        self.conn = Connection(from_worker, writable=False)
+        try:
+            self.send.send(asdict(recipe))
+        except OSError:
+            pass                                # it died at once: seen as a crash with its first document
         self.job: _Job | None = None
         self.ready_at: float | None = None     # when it had built its renderer
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
+    def exit_code(self) -> int | None:
+        return self.process.poll()
 
     def end(self) -> None:
         try:
             self.process.kill()
-        except (OSError, ValueError, AttributeError):
+        except OSError:
             pass
-        self.process.join(5)
+        try:
+            self.process.wait(5)
+        except subprocess.TimeoutExpired:
+            pass
+        self.send.close()
         self.conn.close()
+
+
+def _stderr_fd() -> int | None:
+    """The run's stderr for a worker's stdout (a renderer's prints must not mix with ``--json``)."""
+    try:
+        return sys.__stderr__.fileno() if sys.__stderr__ is not None else None
+    except (OSError, ValueError):
+        return None
 
 
 class RenderPool:
@@ -171,7 +121,6 @@ class RenderPool:
         self.exemption_basis = exemption_basis
         self.depth = 2 * self.size                 # orders decided ahead
         self.max_jobs = 4 * self.size              # PDFs made ahead and not yet taken
-        self._context = multiprocessing.get_context("spawn")
         self._workers: list[_Worker] = []
         self._queue: deque[_Job] = deque()
         self._jobs: dict[str, _Job] = {}
@@ -277,17 +226,17 @@ class RenderPool:
             if worker is None:
                 if len(self._workers) >= self.size:
                     return
-                worker = _Worker(self._context, self.recipe)
+                worker = _Worker(self.recipe)
                 self._workers.append(worker)
                 self.started += 1
-            if not worker.process.is_alive():      # ended while idle: no document was lost with it
+            if not worker.alive():                  # ended while idle: no document was lost with it
                 self._retire(worker)
                 continue
             job = self._queue.popleft()
             job.started = time.monotonic()
             job.sends += 1
             try:
-                worker.conn.send_bytes(job.payload)
+                worker.send.send_bytes(job.payload)
             except OSError:
                 if job.sends < 3:
                     self._retire(worker)
@@ -302,12 +251,12 @@ class RenderPool:
         busy = [w for w in self._workers if w.job is not None]
         if not busy:
             return
-        ready = set(wait([w.conn for w in busy] + [w.process.sentinel for w in busy], seconds))
+        ready = set(wait([w.conn for w in busy], seconds))    # a worker that dies closes its pipe: ready too
         now = time.monotonic()
         for worker in busy:
             job = worker.job
             assert job is not None
-            if worker.conn in ready or worker.process.sentinel in ready:
+            if worker.conn in ready:
                 reply: Reply | None = None
                 try:
                     if worker.conn.poll():
@@ -334,7 +283,7 @@ class RenderPool:
 
     def _crashed(self, job: _Job, worker: _Worker) -> Reply:
         self._retire(worker)
-        code = worker.process.exitcode
+        code = worker.exit_code()
         how = f"killed by signal {-code}" if code is not None and code < 0 else f"exit code {code}"
         return ("error", "render_crashed",
                 f"{job.number}: the renderer's worker process ended while making this PDF ({how}), so nothing "
@@ -368,4 +317,4 @@ def pool_for(scenario: Any, *, stop: StopFlag) -> RenderPool | None:
                       exemption_basis=scenario.exemption_basis)
 
 
-__all__ = ["RenderPool", "Recipe", "build_renderer", "planned_renders", "pool_for", "serve"]
+__all__ = ["Recipe", "RenderPool", "planned_renders", "pool_for"]
