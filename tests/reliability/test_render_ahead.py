@@ -234,3 +234,29 @@ def test_a_renderer_that_cannot_be_built_stops_the_run_with_exit_2_either_way(st
     assert done.returncode == 2, done.stdout + done.stderr
     assert "renderer.templates_dir" in done.stdout + done.stderr and "is not a folder" in done.stdout + done.stderr
     assert not snapshot(stack.emulator).attached
+
+
+def test_a_script_that_runs_the_engine_is_not_run_again_by_the_workers(stack_factory: Any, ahead_site: Path
+                                                                        ) -> None:
+    """A program embedding the engine without an ``if __name__ == "__main__"`` guard: the workers are fresh
+    interpreters running the renderer only, never a second copy of the program."""
+    rig = Rig(stack_factory, ahead_site, 2)
+    script = rig.stack.folder / "embed.py"
+    starts = rig.stack.folder / "starts.txt"
+    script.write_text(
+        "import sys\n"
+        "from pathlib import Path\n"
+        "from sellintegro_core.config import load_scenario\n"
+        "from sellintegro_core.engine import run_scenario\n"
+        f"with open({str(starts)!r}, 'a') as f:\n"
+        "    f.write('started\\n')\n"
+        "report = run_scenario(load_scenario(sys.argv[1]))\n"
+        "print(report.outcome, report.counts.get('done', 0))\n", encoding="utf-8")
+    proc = subprocess.Popen([sys.executable, str(script), str(rig.stack.scenario)], cwd=rig.stack.folder,
+                            env=rig.env(), stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    stdout, stderr = proc.communicate(timeout=180)
+    assert proc.returncode == 0, stderr
+    assert stdout.split()[0] == "ok", stdout
+    assert starts.read_text().count("started") == 1
+    assert rig.renders() and proc.pid not in {pid for pid, _ in rig.renders()}
+    assert len(rig.attached()) == len(rig.renders())
