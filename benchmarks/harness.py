@@ -254,6 +254,11 @@ class RunOutcome:
 _SHARED_CACHE: dict[str, bytes] = {}
 
 
+def _in_this_process(scenario: Any, **kw: Any) -> None:
+    """No render-ahead pool (``[renderer] workers = 0``): the renderer is built here, where it is timed."""
+    return None
+
+
 def instrumented_run(scenario_path: Path, *, render_every: int = 1, now: str = NOW,
                      setup_days_ago: float = SETUP_DAYS_AGO, shared_cache: bool = False) -> RunOutcome:
     """One engine run of the scenario in this process with timed components (see the module docstring).
@@ -267,6 +272,7 @@ def instrumented_run(scenario_path: Path, *, render_every: int = 1, now: str = N
     from sellintegro_core.config import load_scenario
     from sellintegro_core.ledger import open_ledger
     from sellintegro_core.plugins import PluginHost
+    from sellintegro_core.render_ahead import pool_for
 
     timers = Timers()
     sinks: list[Any] = []
@@ -292,6 +298,7 @@ def instrumented_run(scenario_path: Path, *, render_every: int = 1, now: str = N
         host = PluginHost()
         scenario = load_scenario(scenario_path, host=host)
         engine_module.build_component = build  # type: ignore[assignment]
+        engine_module.pool_for = _in_this_process  # type: ignore[assignment]   # the timers see every render
         try:
             ledger = open_ledger(scenario.model.state.url, scenario.base_dir)
             try:
@@ -302,6 +309,7 @@ def instrumented_run(scenario_path: Path, *, render_every: int = 1, now: str = N
                 ledger.close()
         finally:
             engine_module.build_component = original  # type: ignore[assignment]
+            engine_module.pool_for = pool_for  # type: ignore[assignment]
     calls = dict(getattr(sinks[0], "method_calls", {}) or {}) if sinks else {}
     return RunOutcome(report=report, timers=timers, method_calls=calls)
 

@@ -28,7 +28,7 @@ if str(REPO) not in sys.path:
 
 from benchmarks.common import Result  # noqa: E402
 
-ORDER = ["calls_per_document", "throughput", "rendering", "scale", "startup"]
+ORDER = ["calls_per_document", "throughput", "rendering", "render_ahead", "scale", "startup"]
 
 
 def machine() -> str:

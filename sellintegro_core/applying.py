@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from datetime import datetime
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from .capabilities import BatchingSink, PlanCheckingRenderer, PlanCheckingSink, RendersHtml
 from .components import ApplyContext, Renderer, Sink
@@ -19,6 +19,9 @@ from .models import Action, ActionResult, AfterAction, AttachDocument, OrderFact
 from .report import Row, RunReport, describe
 from .scenario_ledger import ScenarioLedger
 from .secrets import redact, redact_data
+
+if TYPE_CHECKING:
+    from .render_ahead import RenderPool
 
 BATCH_SIZE = 100
 
@@ -40,6 +43,7 @@ class Applier:
         self._preflight = preflight
         self._preflight_done = False
         self.sink: Sink | None = None
+        self.ahead: RenderPool | None = None      # when PDFs are made in worker processes (render_ahead.py)
         self._pending_after: list[tuple[AfterAction, OrderFacts]] = []
         self._labels: dict[str, str] = {}          # attach key -> document number (for messages)
 
@@ -68,6 +72,10 @@ class Applier:
         def render() -> bytes:
             if document is None:
                 raise DocumentError(f"document {action.document_number} is no longer in the source")
+            if self.ahead is not None:
+                pdf, notes = self.ahead.render(action, document)
+                warnings[:] = notes[:5]
+                return pdf
             ready = apply_exemption_basis(document, self.exemption_basis)
             pdf = self.renderer().render(ready, action.template, ksef_label=action.ksef_label)
             warnings[:] = [str(w) for w in ready.extra.pop("warnings", [])][:5]   # renderers' notes

@@ -7,6 +7,7 @@ Errors come out as ``section.field: message`` and exit with code 2.
 
 from __future__ import annotations
 
+import os
 import re
 import tomllib
 from collections.abc import Iterable
@@ -90,6 +91,8 @@ class ComponentSection(BaseModel):
 
 
 EXEMPTION_BASIS_MAX = 300
+RENDER_WORKERS_MAX = 64
+RENDER_TIMEOUT = 60.0
 
 
 class RendererSection(ComponentSection):
@@ -100,6 +103,10 @@ class RendererSection(ComponentSection):
 
     plugin: str | None = None  # type: ignore[assignment]  # omitted = the default renderer
     exemption_basis: str | None = Field(default=None, max_length=EXEMPTION_BASIS_MAX)
+    # render ahead (sellintegro_core.render_ahead): worker processes making the next PDFs while the sink waits;
+    # None = the number of cores, 0 = in the run process. ``timeout``: seconds one PDF may take in a worker.
+    workers: int | None = Field(default=None, ge=0, le=RENDER_WORKERS_MAX)
+    timeout: float = Field(default=RENDER_TIMEOUT, gt=0, le=3600)
 
     @field_validator("exemption_basis")
     @classmethod
@@ -113,7 +120,7 @@ class RendererSection(ComponentSection):
         return value
 
 
-RENDERER_CORE_KEYS = ("plugin", "exemption_basis")
+RENDERER_CORE_KEYS = ("plugin", "exemption_basis", "workers", "timeout")
 
 
 class ScenarioModel(_Strict):
@@ -171,6 +178,17 @@ class Scenario:
     def exemption_basis(self) -> str | None:
         """``[renderer] exemption_basis``: the fallback legal basis for VAT-exempt (``zw``) lines."""
         return self.model.renderer.exemption_basis if self.model.renderer is not None else None
+
+    @property
+    def render_workers(self) -> int:
+        """``[renderer] workers``: processes rendering ahead (default: the number of cores; 0 = in the run)."""
+        workers = self.model.renderer.workers if self.model.renderer is not None else None
+        return workers if workers is not None else (os.cpu_count() or 1)
+
+    @property
+    def render_timeout(self) -> float:
+        """``[renderer] timeout``: seconds one PDF may take in a worker before it is a document error."""
+        return self.model.renderer.timeout if self.model.renderer is not None else RENDER_TIMEOUT
 
     def plugin_name(self, kind: str) -> str | None:
         sec = getattr(self.model, kind)

@@ -9,7 +9,7 @@ between steps with exit 4 and "stopped; the next run continues".
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 from datetime import datetime
 from typing import Literal, TypeVar, overload
 
@@ -31,12 +31,13 @@ from .errors import (
 from .ledger import open_ledger
 from .models import AttachDocument, Order, SalesDocument, SetField, SetStatus, Skip, Window
 from .plugins import PluginHost, get_host
+from .render_ahead import RenderPool, planned_renders, pool_for
 from .report import Row, RunReport
 from .scenario_ledger import LedgerStore
 from .secrets import redact
 from .stages import ProgressHook, fetch_refs, read_and_group, ref_keys, scan_then_refs, seen_set, select_pending
 from .stopping import StopFlag
-from .waiting import WaitingDocuments
+from .waiting import PendingView, StateSet, WaitingDocuments
 from .window import compute_window
 
 MAX_DECISION_ROUNDS = 4
@@ -69,6 +70,9 @@ class Engine:
         self.applier = Applier(scenario=self.name, ledger=self.ledger, report=self.report, plan_only=plan_only,
                                hook=self.host.pm.hook, now=self.now, renderer=self._get_renderer,
                                preflight=self._preflight, exemption_basis=scenario.exemption_basis)
+        # the next documents' PDFs are made in worker processes while the sink waits (None: in this process)
+        self.ahead: RenderPool | None = None if plan_only else pool_for(scenario, stop=self.stop)
+        self.applier.ahead = self.ahead
 
     def now(self) -> datetime:
         return clock.now(self.scenario.timezone)
@@ -140,6 +144,8 @@ class Engine:
             for component in (source, sink, rule, self._renderer):
                 if component is not None:
                     close_quietly(component)
+            if self.ahead is not None:
+                self.ahead.close()
             hook.sellintegro_run_finished(scenario=self.name, report=report.as_dict())
             if self._own_ledger:
                 self.ledger.close()
@@ -170,6 +176,26 @@ class Engine:
         done = 0
         self.progress("orders", 0, total)
         keys = ref_keys(pending) if pending else ref_keys(settled)
+        work = self._with_documents(orders, keys, pending, settled, seen)
+        if self.ahead is not None:
+            work = self.ahead.ahead(work, lambda item: planned_renders(
+                rule, item[0], item[1], self.ledger.facts(item[0].id), context))
+        for order, docs in work:
+            self.stop.check()
+            self._handle_order(order, docs, rule, context)
+            done += 1
+            self.progress("orders", done, total)
+        for ref in pending.unseen():
+            self.stop.check()
+            order_id = self.ledger.order_for_ref(ref[0], ref[1]) or (
+                ref[1] if ref[0] == "order_id" else f"{ref[0]}={ref[1]}")
+            self._handle_order(None, pending[ref], rule, context, order_id=order_id)
+        self.applier.flush_after(force=True)
+        self.progress("done", done, total)
+
+    def _with_documents(self, orders: Iterable[Order], keys: list[str], pending: PendingView,
+                        settled: StateSet, seen: StateSet) -> Iterator[tuple[Order, list[SalesDocument]]]:
+        """Each order that needs a decision, with its waiting documents."""
         for order in orders:
             self.stop.check()
             if any((key, order.ref_value(key)) in settled for key in keys):
@@ -182,16 +208,7 @@ class Engine:
                     seen.add(ref)
                     if key != "order_id" and not self.plan_only:
                         self.ledger.remember_ref(key, ref[1], order.id)
-            self._handle_order(order, docs, rule, context)
-            done += 1
-            self.progress("orders", done, total)
-        for ref in pending.unseen():
-            self.stop.check()
-            order_id = self.ledger.order_for_ref(ref[0], ref[1]) or (
-                ref[1] if ref[0] == "order_id" else f"{ref[0]}={ref[1]}")
-            self._handle_order(None, pending[ref], rule, context, order_id=order_id)
-        self.applier.flush_after(force=True)
-        self.progress("done", done, total)
+            yield order, docs
 
     # ---------------------------------------------------------------- decide, per order
     def _handle_order(self, order: Order | None, docs: list[SalesDocument], rule: Rule, context: RuleContext,

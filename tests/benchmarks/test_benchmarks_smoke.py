@@ -13,7 +13,7 @@ REPO = Path(__file__).resolve().parents[2]
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-MODULES = ["calls_per_document", "throughput", "rendering", "scale", "startup"]
+MODULES = ["calls_per_document", "throughput", "rendering", "render_ahead", "scale", "startup"]
 
 
 @pytest.mark.parametrize("name", MODULES)
