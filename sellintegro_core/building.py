@@ -23,7 +23,7 @@ if TYPE_CHECKING:
 __all__ = ["build", "build_component", "component_config", "component_context", "validate_sections"]
 
 
-def component_config(spec: ComponentSpec, kind: str, section: dict[str, Any]) -> Any:
+def component_config(spec: ComponentSpec[Any], kind: str, section: dict[str, Any]) -> Any:
     """``section`` (without the core's keys) validated with the spec's model; errors named ``kind.field``."""
     from pydantic import ValidationError
 
@@ -36,7 +36,7 @@ def component_config(spec: ComponentSpec, kind: str, section: dict[str, Any]) ->
                           errors=format_validation_error(exc, prefix=kind, model=spec.config_model)) from None
 
 
-def build(spec: ComponentSpec, kind: str, section: dict[str, Any], context: ComponentContext) -> Any:
+def build(spec: ComponentSpec[Any], kind: str, section: dict[str, Any], context: ComponentContext) -> Any:
     """Validate ``section`` and call the spec's factory: a component outside any scenario (tests, tools)."""
     return spec.factory(component_config(spec, kind, section), context)
 

@@ -31,11 +31,11 @@ if TYPE_CHECKING:  # keep `sellintegro --help` fast: pydantic models are importe
         ActionResult,
         Order,
         OrderFacts,
-        OrderKey,
         SalesDocument,
         Window,
     )
     from .stopping import StopFlag
+    from .vocabulary import OrderKey
 
 # ------------------------------------------------------------------ context given to factories
 

@@ -37,6 +37,7 @@ from .scenario_ledger import LedgerStore
 from .secrets import redact
 from .stages import ProgressHook, fetch_refs, read_and_group, ref_keys, scan_then_refs, seen_set, select_pending
 from .stopping import StopFlag
+from .vocabulary import OrderKey
 from .waiting import PendingView, StateSet, WaitingDocuments
 from .window import compute_window
 
@@ -85,8 +86,9 @@ class Engine:
     def _build(self, kind: Literal["rule"]) -> Rule | None: ...
 
     def _build(self, kind: Literal["source", "sink", "rule"]) -> Source | Sink | Rule | None:
-        return build_component(self.scenario, kind, host=self.host, ledger=self.ledger, plan_only=self.plan_only,
-                               stop=self.stop)
+        built: Source | Sink | Rule | None = build_component(
+            self.scenario, kind, host=self.host, ledger=self.ledger, plan_only=self.plan_only, stop=self.stop)
+        return built
 
     @staticmethod
     def _needed(component: T | None, kind: str) -> T:
@@ -193,7 +195,7 @@ class Engine:
         self.applier.flush_after(force=True)
         self.progress("done", done, total)
 
-    def _with_documents(self, orders: Iterable[Order], keys: list[str], pending: PendingView,
+    def _with_documents(self, orders: Iterable[Order], keys: list[OrderKey], pending: PendingView,
                         settled: StateSet, seen: StateSet) -> Iterator[tuple[Order, list[SalesDocument]]]:
         """Each order that needs a decision, with its waiting documents."""
         for order in orders:

@@ -31,7 +31,8 @@ def _include(answers: Answers) -> bool:
 def core_questions(host: Any | None = None) -> list[Question]:
     """The core's own questions: the scenario's name, window and schedule."""
     from .components import Limits
-    from .config import NAME_RE, WEEKDAYS
+    from .config import NAME_RE
+    from .vocabulary import WEEKDAYS
 
     limits = host.limits() if host is not None else Limits()
     every_day = ",".join(WEEKDAYS)

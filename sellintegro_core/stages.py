@@ -8,11 +8,13 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Iterator
+from typing import cast
 
 from .components import OrderQuery, OrderScan, Rule, RuleContext, Sink, Source
-from .models import Order, OrderFacts, OrderKey, SalesDocument, Window
+from .models import Order, OrderFacts, SalesDocument, Window
 from .scenario_ledger import ScenarioLedger
 from .stopping import StopFlag
+from .vocabulary import OrderKey
 from .waiting import PENDING, SEEN, SETTLED, WAITING, PendingView, Ref, StateSet, WaitingDocuments
 
 ProgressHook = Callable[[str, int, int | None], None]   # (phase, done, total)
@@ -73,7 +75,7 @@ def seen_set(pending: PendingView) -> StateSet:
 
 
 def ref_keys(refs: Iterable[Ref]) -> list[OrderKey]:
-    keys = sorted({ref[0] for ref in refs})
+    keys = sorted({cast("OrderKey", ref[0]) for ref in refs})
     return keys or ["order_id"]
 
 
@@ -81,7 +83,7 @@ def fetch_refs(sink: Sink, pending: Iterable[Ref]) -> Iterator[Order]:
     """The referenced orders, one query per reference kind, in natural order of the references."""
     by_key: dict[OrderKey, list[str]] = defaultdict(list)
     for key, value in pending:
-        by_key[key].append(value)
+        by_key[cast("OrderKey", key)].append(value)
     for key, values in sorted(by_key.items()):
         yield from sink.fetch_orders(OrderQuery(refs=sorted(values, key=natural), key=key))
 

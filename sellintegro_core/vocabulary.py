@@ -17,7 +17,7 @@ OrderKey = Literal["order_id", "shop_order_id", "external_order_id"]
 ORDER_KEYS: tuple[str, ...] = get_args(OrderKey)
 
 Weekday = Literal["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-WEEKDAYS: tuple[str, ...] = get_args(Weekday)
+WEEKDAYS: tuple[Weekday, ...] = get_args(Weekday)
 """Weekdays as scenario files write them, Monday first (``WEEKDAYS[date.weekday()]``)."""
 
 DAYS_BACK = 14

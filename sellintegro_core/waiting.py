@@ -159,7 +159,7 @@ class PendingView:
         self.store = store
 
     def __contains__(self, ref: object) -> bool:
-        return isinstance(ref, tuple) and self.store.state(ref) in (PENDING, SEEN)  # type: ignore[arg-type]
+        return isinstance(ref, tuple) and self.store.state(ref) in (PENDING, SEEN)
 
     def __getitem__(self, ref: Ref) -> list[SalesDocument]:
         return self.store.documents(ref)
@@ -185,7 +185,7 @@ class StateSet:
         self.store, self.state = store, state
 
     def __contains__(self, ref: object) -> bool:
-        return isinstance(ref, tuple) and self.store.state(ref) == self.state  # type: ignore[arg-type]
+        return isinstance(ref, tuple) and self.store.state(ref) == self.state
 
     def __iter__(self) -> Iterator[Ref]:
         return self.store.refs(self.state)
