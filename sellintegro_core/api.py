@@ -171,7 +171,7 @@ _LAZY: dict[str, str] = {
         'RendersHtml', 'StatusChecking'
     ), "capabilities"),
     **dict.fromkeys(("LedgerStore", "ScenarioLedger"), "scenario_ledger"),
-    "updated": "models",
+    **dict.fromkeys(("updated", "KsefState"), "models"),
     **dict.fromkeys(("env_name", "http_url", "int_range", "model_setting", "one_of_list", "required", "split_list"),
                     "answers"),
     **dict.fromkeys(("DemoContext", "DemoPart", "DemoPiece", "ServerProcess"), "demo_parts"),
@@ -298,3 +298,4 @@ def safe_filename(number: str) -> str:
     return f"{stem}.pdf"
 __all__ += ["DemoContext", "DemoPart", "DemoPiece", "InitSection", "Question", "ServerProcess", "env_name",
             "http_url", "int_range", "model_setting", "one_of_list", "required", "split_list"]
+__all__ += ["KsefState"]

@@ -30,7 +30,7 @@ from .typst_data import document_data
 from .validate import check_document, check_printed, vat_warnings
 
 if TYPE_CHECKING:
-    from sellintegro_core.models import SalesDocument
+    from sellintegro_core.api import SalesDocument
 
 log = logging.getLogger("sellintegro.invoice_pdf")
 
