@@ -90,6 +90,7 @@ if TYPE_CHECKING:
         DocumentLine,
         DocumentRef,
         KsefInfo,
+        KsefState,
         MatchInfo,
         Order,
         OrderFacts,
