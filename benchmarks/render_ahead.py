@@ -51,7 +51,7 @@ def _setup_ledger(scenario: Path) -> None:
 
 
 def one_run(folder: Path, workload: Any, workers: int) -> dict[str, Any]:
-    from sellintegro_baselinker.emulator import Emulator, serve
+    from sellintegro_baselinker_emulator import Emulator, serve
 
     from .common import env
 

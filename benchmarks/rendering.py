@@ -46,6 +46,8 @@ def documents(lines: int, times: int, distinct: bool) -> list[Any]:
     """``times`` invoices of ``lines`` lines: one repeated, or each with its own number and KSeF hash."""
     import hashlib
 
+    from sellintegro_core.api import updated
+
     from .sample_documents import invoice
 
     if not distinct:
@@ -53,7 +55,7 @@ def documents(lines: int, times: int, distinct: bool) -> list[Any]:
     out = []
     for i in range(times):
         document = invoice(lines, number=f"FS {1000 + i}/2026")
-        document.ksef.hash = hashlib.sha256(f"{lines} {i}".encode()).hexdigest()
+        document = updated(document, {"ksef.hash": hashlib.sha256(f"{lines} {i}".encode()).hexdigest()})
         out.append(document)
     return out
 

@@ -91,7 +91,7 @@ class Renderer:
         pass
 
     def render(self, document, template="pl", *, ksef_label=None):
-        from sellintegro_baselinker.emulator.pdf import simple_pdf
+        from sellintegro_baselinker_emulator.pdf import simple_pdf
 
         return simple_pdf([f"{document.kind} {document.number}"])
 

@@ -45,12 +45,10 @@ def child_env() -> dict[str, str]:
 
 def demo_scenario(folder: Path) -> Path:
     """The demo's scenario (a URL and database that need not exist: `validate` connects to nothing)."""
-    from sellintegro_core.demo import scenario_text
+    from .harness import write_scenario
 
-    path = folder / "startup-demo.toml"
-    path.write_text(scenario_text("http://127.0.0.1:9/connector.php", name="startup",
-                                  dsn="sqlite:///startup-demo.sqlite"), encoding="utf-8")
-    return path
+    return write_scenario(folder, "http://127.0.0.1:9/connector.php", name="startup-demo",
+                          db=folder / "startup-demo.sqlite")
 
 
 CPU: list[float] = []     # CPU seconds (user + sys) of each timed child, filled by time_command

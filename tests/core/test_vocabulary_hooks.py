@@ -52,7 +52,7 @@ def _site(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, name: str, source: st
 # ---------------------------------------------------------------------------- sellintegro_default_renderer
 
 
-def test_the_installed_renderer_plugin_declares_the_default() -> None:
+def test_sellintegro_default_renderer_the_installed_renderer_plugin_declares_the_default() -> None:
     assert PluginHost().default_renderer() == "typst_pdf"
 
 
@@ -81,7 +81,7 @@ def test_without_a_default_renderer_a_renderer_section_must_name_one(scenario_di
 # ---------------------------------------------------------------------------- sellintegro_init_questions
 
 
-def test_a_plugin_contributes_init_questions_flags_and_its_section(tmp_path: Path,
+def test_sellintegro_init_questions_a_plugin_contributes_questions_flags_and_its_section(tmp_path: Path,
                                                                    monkeypatch: pytest.MonkeyPatch) -> None:
     env = _site(tmp_path, monkeypatch, "shop_sink_questions", SHOP_SINK_QUESTIONS)
     env["SELLINTEGRO_DISABLED_PLUGINS"] = "baselinker"

@@ -447,11 +447,10 @@ def test_hostile_erp_text_prints_literally_and_never_becomes_markup_or_code(rend
     names = [*HOSTILE, "Herbata 茶叶 🍵 Ελληνικό τσάι"]
     lines = [make_line(i, name, "1", "10.00", "23") for i, name in enumerate(names, 1)]
     doc = make_fs(lines=lines, ksef=False)
-    doc.vat_table, doc.totals = vat_table(lines), totals_of(vat_table(lines))
-    doc.payment.to_pay = doc.totals.gross
-    doc.buyer.name = "#text(red)[Nabywca] $ \\ *sp. z o.o.*"
-    doc.buyer.street = "ul. <Długa> 1 #2 [lok. 3]"
-    doc.remarks = "*Uwaga* #emph[x] ```raw``` 50% taniej & szybciej"
+    doc = updated(doc, {"vat_table": vat_table(lines), "totals": totals_of(vat_table(lines))})
+    doc = updated(doc, {"payment.to_pay": doc.totals.gross, "buyer.name": "#text(red)[Nabywca] $ \\ *sp. z o.o.*",
+                        "buyer.street": "ul. <Długa> 1 #2 [lok. 3]",
+                        "remarks": "*Uwaga* #emph[x] ```raw``` 50% taniej & szybciej"})
     pdf = renderer.render(doc)
     text = pdfium_text(pdf)
     solid = "".join(text.split())                    # long names wrap in their cell (also at "[" or "(")

@@ -10,7 +10,7 @@ import pytest
 from pypdf import PdfReader
 
 from sellintegro_core.errors import ConfigError, DocumentError
-from sellintegro_core.models import SalesDocument
+from sellintegro_core.models import SalesDocument, updated
 from sellintegro_invoice_pdf.config import TypstRendererConfig
 from sellintegro_invoice_pdf.typst_renderer import BUILTIN_TYPST_DIR, TEMPLATE_FILE, TypstPdfRenderer
 
@@ -103,7 +103,7 @@ def test_a_three_line_invoice_stays_under_40_kib() -> None:
              make_line(2, "Młynek ręczny żarnowy", "1", "149.00", "23"),
              make_line(3, "Filtry papierowe", "3", "12.99", "23")]
     doc = make_fs(lines=lines)
-    doc.vat_table, doc.totals = vat_table(lines), totals_of(vat_table(lines))
-    doc.payment.to_pay = doc.totals.gross
+    doc = updated(doc, {"vat_table": vat_table(lines), "totals": totals_of(vat_table(lines))})
+    doc = updated(doc, {"payment.to_pay": doc.totals.gross})
     pdf = TypstPdfRenderer().render(doc)
     assert len(pdf) <= 40 * 1024, len(pdf)

@@ -36,7 +36,7 @@ class AheadPdfRenderer:
         self.config = config
 
     def render(self, document: Any, template: str = "pl", *, ksef_label: str | None = None) -> bytes:
-        from sellintegro_baselinker.emulator.pdf import simple_pdf
+        from sellintegro_baselinker_emulator.pdf import simple_pdf
 
         log = os.environ.get("AHEAD_PDF_LOG")
         if log:

@@ -36,7 +36,7 @@ def _large_stack(stack_factory: Any, large_demo: Any, tmp_path: Path, fast_pdf_s
                  fast_calls: bool = True) -> tuple[Any, dict[str, str], Path]:
     from datetime import timedelta
 
-    from sellintegro_baselinker.emulator import Emulator
+    from sellintegro_baselinker_emulator import Emulator
 
     from .stack import TOKEN, emulator_seed
 
