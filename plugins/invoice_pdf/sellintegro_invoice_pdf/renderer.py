@@ -13,6 +13,7 @@ from __future__ import annotations
 import json
 import logging
 import threading
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
@@ -172,19 +173,7 @@ class HtmlPdfRenderer:
 
         from .sandbox import folder_fetcher, template_environment
 
-        folders: list[Path] = []
-        overrides: dict[str, str] = {}
-        if key.lower() in BUILTIN_LANGUAGES:
-            lang = key.lower()
-            if self.templates_dir is not None:
-                folders += [p for p in (self.templates_dir / lang, self.templates_dir) if p.is_dir()]
-        else:
-            folder = self._resolve(key)
-            if not folder.is_dir():
-                raise DocumentError(f'template {key!r} is neither "pl", "en" nor an existing folder ({folder})',
-                                    code="template_error")
-            folders.append(folder)
-            lang, overrides = read_labels(folder)
+        lang, overrides, folders = template_folders(key, self.templates_dir, self._resolve)
         labels = labels_for(lang, overrides)
         # user folders first, the built-in set for every file they do not have; sandboxed
         env = template_environment(folders, BUILTIN_DIR, autoescape=True, undefined=StrictUndefined,
@@ -239,3 +228,23 @@ def read_labels(folder: Path) -> tuple[str, dict[str, str]]:
         raise DocumentError(f"{path} must hold a JSON object of label names to texts", code="template_error")
     lang = str(data.get("lang") or "pl")
     return lang, {str(k): str(v) for k, v in data.items()}
+
+
+def template_folders(key: str, templates_dir: Path | None,
+                     resolve: Callable[[str], Path]) -> tuple[str, dict[str, str], list[Path]]:
+    """A template name -> ``(language, label overrides, the user's folders to search first)``: ``"pl"``/``"en"``
+    with the scenario's ``templates_dir`` (its language folder, then itself), or a folder of the user's own."""
+    folders: list[Path] = []
+    overrides: dict[str, str] = {}
+    if key.lower() in BUILTIN_LANGUAGES:
+        lang = key.lower()
+        if templates_dir is not None:
+            folders += [p for p in (templates_dir / lang, templates_dir) if p.is_dir()]
+    else:
+        folder = resolve(key)
+        if not folder.is_dir():
+            raise DocumentError(f'template {key!r} is neither "pl", "en" nor an existing folder ({folder})',
+                                code="template_error")
+        folders.append(folder)
+        lang, overrides = read_labels(folder)
+    return lang, overrides, folders

@@ -25,7 +25,7 @@ from .config import TypstRendererConfig
 from .context import build_context
 from .ksef import KsefMark
 from .labels import labels_for
-from .renderer import BUILTIN_LANGUAGES, MAX_PDF_BYTES, ksef_mark_for, read_labels
+from .renderer import MAX_PDF_BYTES, ksef_mark_for, template_folders
 from .typst_data import document_data
 from .validate import check_document, check_printed, vat_warnings
 
@@ -178,19 +178,7 @@ class TypstPdfRenderer:
     def _build_set(self, key: str) -> _TypstSet:
         import typst
 
-        folders: list[Path] = []
-        overrides: dict[str, str] = {}
-        if key.lower() in BUILTIN_LANGUAGES:
-            lang = key.lower()
-            if self.templates_dir is not None:
-                folders += [p for p in (self.templates_dir / lang, self.templates_dir) if p.is_dir()]
-        else:
-            folder = self._resolve(key)
-            if not folder.is_dir():
-                raise DocumentError(f'template {key!r} is neither "pl", "en" nor an existing folder ({folder})',
-                                    code="template_error")
-            folders.append(folder)
-            lang, overrides = read_labels(folder)
+        lang, overrides, folders = template_folders(key, self.templates_dir, self._resolve)
         path = next((f / TEMPLATE_FILE for f in folders if (f / TEMPLATE_FILE).is_file()),
                     BUILTIN_TYPST_DIR / TEMPLATE_FILE)
         compiler = typst.Compiler(input=str(path), root=str(path.parent),
