@@ -38,7 +38,7 @@ def build_renderer(base_dir: Path, name: str = DEFAULT) -> Any:
     from sellintegro_core.plugins import PluginHost
 
     spec = PluginHost().component("renderer", name)
-    config = spec.config_model.model_validate({})
+    config = spec.settings_model().model_validate({})
     return spec.factory(config, ComponentContext(scenario="benchmark", base_dir=base_dir))
 
 

@@ -29,11 +29,12 @@ def component_config(spec: ComponentSpec[Any], kind: str, section: dict[str, Any
 
     from .config import format_validation_error
 
+    model = spec.settings_model()
     try:
-        return spec.config_model.model_validate(section)
+        return model.model_validate(section)
     except ValidationError as exc:
         raise ConfigError(f"the [{kind}] section is invalid",
-                          errors=format_validation_error(exc, prefix=kind, model=spec.config_model)) from None
+                          errors=format_validation_error(exc, prefix=kind, model=model)) from None
 
 
 def build(spec: ComponentSpec[Any], kind: str, section: dict[str, Any], context: ComponentContext) -> Any:

@@ -305,15 +305,19 @@ STOPPABLE = frozenset({"run", "plan", "schedule", "demo"})
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    from .collection import starting
+
+    process_ends = argv is None   # the console script: the interpreter exits when this returns
     argv = list(sys.argv[1:] if argv is None else argv)
     command = next((a for a in argv if not a.startswith("-")), None)
-    if command in STOPPABLE:
-        from .stopping import handling_stops
+    with starting(command, process_ends=process_ends):
+        if command in STOPPABLE:
+            from .stopping import handling_stops
 
-        # from the very start: a SIGTERM while plugins load still ends the command cleanly (exit 4 / 0)
-        with handling_stops():
-            return _piped(argv)
-    return _piped(argv)
+            # from the very start: a SIGTERM while plugins load still ends the command cleanly (exit 4 / 0)
+            with handling_stops():
+                return _piped(argv)
+        return _piped(argv)
 
 
 def _piped(argv: list[str]) -> int:
@@ -327,6 +331,7 @@ def _piped(argv: list[str]) -> int:
 
 def _main(argv: list[str], *, strict: bool, debug: bool) -> int:
     try:
+        from .collection import command_starts
         from .plugins import get_host, report_failures
 
         host = get_host(strict=strict)
@@ -335,6 +340,7 @@ def _main(argv: list[str], *, strict: bool, debug: bool) -> int:
         command = next((a for a in argv if not a.startswith("-")), None)
         parser = build_parser(host, only=command or "")   # no command: only the list of commands is shown
         args = parser.parse_args(argv)
+        command_starts(args.command)
         if args.command is None:
             parser.print_help()
             return 0

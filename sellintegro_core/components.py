@@ -1,8 +1,10 @@
 """Component descriptors that plugins register, and the protocols the components implement.
 
 A plugin registers a *spec* (name + pydantic config model + factory). The engine validates the scenario
-section with ``config_model`` and calls ``factory(config, context)`` to build the component. A spec is typed by
-the protocol its factory returns: ``SourceSpec`` is a ``ComponentSpec[Source]``, and so on.
+section with the spec's model (:meth:`ComponentSpec.settings_model`) and calls ``factory(config, context)`` to
+build the component. The model may be given as a zero-argument function that imports and returns it, so that
+commands that only list components (``sellintegro plugins``, ``--help``) import no pydantic model at all.
+A spec is typed by the protocol its factory returns: ``SourceSpec`` is a ``ComponentSpec[Source]``, and so on.
 
 Besides the four kinds (:class:`Source`, :class:`Sink`, :class:`Rule`, :class:`Renderer`) a component may offer
 optional *capabilities*, each a named runtime-checkable protocol the host tests with ``isinstance``: see
@@ -15,7 +17,7 @@ from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, Generic, Literal, Protocol, TypeVar, runtime_checkable
+from typing import TYPE_CHECKING, Any, ClassVar, Generic, Literal, Protocol, TypeVar, runtime_checkable
 
 from .capabilities import Checkable, Closable
 from .vocabulary import BEFORE_SETUP_DAYS, DAYS_BACK
@@ -199,33 +201,45 @@ Factory = Callable[[Any, ComponentContext], T]   # (the plugin's validated confi
 @dataclass(frozen=True)
 class ComponentSpec(Generic[T]):
     """A component a plugin registers: ``factory(config, context)`` builds it from the validated
-    ``config_model``; ``T`` is the protocol it implements."""
+    ``config_model``; ``T`` is the protocol it implements.
+
+    ``config_model`` is the pydantic model class, or a function without arguments that imports and returns it
+    (preferred: the model's module is then imported only when a scenario uses the component). Read it through
+    :meth:`settings_model`, which accepts both."""
 
     name: str
-    config_model: type[BaseModel]
+    config_model: type[BaseModel] | Callable[[], type[BaseModel]]
     factory: Callable[[Any, ComponentContext], T]
     description: str = ""
-    kind: str = "component"
+    kind: str = ""          # "" means the class's KIND ("source" for a SourceSpec, ...)
+
+    KIND: ClassVar[str] = "component"
+
+    def __post_init__(self) -> None:
+        if not self.kind:
+            object.__setattr__(self, "kind", self.KIND)
+
+    def settings_model(self) -> type[BaseModel]:
+        """The pydantic model of this component's scenario section (imported now when given as a function)."""
+        model = self.config_model
+        return model if isinstance(model, type) else model()
 
 
-@dataclass(frozen=True)
+# The kinds' specs are plain subclasses (not dataclasses of their own: each dataclass costs start-up time).
 class SourceSpec(ComponentSpec[Source]):
-    kind: str = "source"
+    KIND = "source"
 
 
-@dataclass(frozen=True)
 class SinkSpec(ComponentSpec[Sink]):
-    kind: str = "sink"
+    KIND = "sink"
 
 
-@dataclass(frozen=True)
 class RuleSpec(ComponentSpec[Rule]):
-    kind: str = "rule"
+    KIND = "rule"
 
 
-@dataclass(frozen=True)
 class RendererSpec(ComponentSpec[Renderer]):
-    kind: str = "renderer"
+    KIND = "renderer"
 
 
 @dataclass(frozen=True)

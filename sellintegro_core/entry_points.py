@@ -75,13 +75,21 @@ def _name_version(folder: str, entry: str) -> tuple[str, str]:
     return name, version or _version_from_file(os.path.join(folder, entry))
 
 
-def entry_points(group: str) -> list[EntryPoint]:
-    """The entry points of ``group`` of every installed distribution (see the module's docstring)."""
+_Installed = list[tuple[str, str, str]]     # (distribution name, version, entry_points.txt text)
+_scanned: tuple[tuple[str, ...], _Installed] | None = None     # (sys.path scanned, what it held)
+
+
+def _installed() -> _Installed | None:
+    """Every installed distribution with an ``entry_points.txt``, first of a name wins (read once per
+    ``sys.path``); None when ``sys.path`` holds something other than folders."""
+    global _scanned
     paths = [p or "." for p in sys.path]
     if not all(os.path.isdir(p) for p in paths if os.path.exists(p)):
-        return _from_importlib(group)
+        return None
+    if _scanned is not None and _scanned[0] == tuple(paths):
+        return _scanned[1]
     seen: set[str] = set()
-    found: list[EntryPoint] = []
+    found: _Installed = []
     for path in paths:
         try:
             entries = sorted(os.listdir(path))
@@ -90,19 +98,48 @@ def entry_points(group: str) -> list[EntryPoint]:
         for entry in entries:
             if not entry.endswith(_SUFFIXES):
                 continue
-            folder = os.path.join(path, entry)
             name, version = _name_version(path, entry)
             key = _normal(name)
             if key in seen:
                 continue
             seen.add(key)
             try:
-                with open(os.path.join(folder, "entry_points.txt"), encoding="utf-8") as handle:
-                    text = handle.read()
+                with open(os.path.join(path, entry, "entry_points.txt"), encoding="utf-8") as handle:
+                    found.append((name, version, handle.read()))
             except OSError:
                 continue
-            found.extend(EntryPoint(n, v, name, version) for n, v in _section(text, group))
+    _scanned = (tuple(paths), found)
     return found
+
+
+def forget() -> None:
+    """Scan ``sys.path`` again on the next call (after installing or removing a distribution in-process)."""
+    global _scanned
+    _scanned = None
+
+
+def entry_points(group: str) -> list[EntryPoint]:
+    """The entry points of ``group`` of every installed distribution (see the module's docstring)."""
+    installed = _installed()
+    if installed is None:
+        return _from_importlib(group)
+    return [EntryPoint(n, v, name, version) for name, version, text in installed for n, v in _section(text, group)]
+
+
+def group_present(group: str) -> bool:
+    """Whether any installed distribution declares an entry point of ``group``."""
+    return bool(entry_points(group))
+
+
+def quiet_pydantic_plugin_scan() -> None:
+    """Spare pydantic its own scan of every distribution for ``pydantic`` plugins when there are none.
+
+    pydantic looks for plugins (the ``pydantic`` entry-point group) through ``importlib.metadata`` the first
+    time a model is validated, which costs a command's start-up a few milliseconds. When this process's scan
+    finds no such entry point, ``PYDANTIC_DISABLE_PLUGINS=__all__`` (pydantic's documented switch) tells it so:
+    nothing changes but the time. A value the user set is left alone."""
+    if "PYDANTIC_DISABLE_PLUGINS" not in os.environ and _installed() is not None and not group_present("pydantic"):
+        os.environ["PYDANTIC_DISABLE_PLUGINS"] = "__all__"
 
 
 def _from_importlib(group: str) -> list[EntryPoint]:

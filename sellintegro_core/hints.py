@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import difflib
 import typing
 import unicodedata
 from collections.abc import Iterable
@@ -17,6 +16,8 @@ def _plain(text: str) -> str:
 
 def closest(word: str, candidates: Iterable[str]) -> str | None:
     """The candidate closest to ``word`` (case, spacing and diacritics aside), or None when none is close."""
+    import difflib  # only when a hint is needed: keeps `validate` quick
+
     options = {_plain(str(c)).strip(): str(c) for c in candidates}
     found = difflib.get_close_matches(_plain(str(word)).strip(), list(options), n=1, cutoff=0.6)
     return options[found[0]] if found else None

@@ -83,8 +83,9 @@ class PluginHost:
     def _load_entry_points(self) -> None:
         allow = _env_list("SELLINTEGRO_LOAD_PLUGINS")
         deny = _env_list("SELLINTEGRO_DISABLED_PLUGINS") or set()
-        from .entry_points import entry_points
+        from .entry_points import entry_points, quiet_pydantic_plugin_scan
 
+        quiet_pydantic_plugin_scan()
         for ep in sorted(entry_points(GROUP), key=lambda e: e.name):
             if ep.name in deny or (allow is not None and ep.name not in allow):
                 continue

@@ -43,7 +43,7 @@ def build_renderer(recipe: Recipe) -> Any:
     from .plugins import get_host
 
     spec = get_host().component("renderer", recipe.plugin)
-    config = spec.config_model.model_validate(recipe.section)
+    config = spec.settings_model().model_validate(recipe.section)
     return spec.factory(config, ComponentContext(scenario=recipe.scenario, base_dir=Path(recipe.base_dir),
                                                  timezone=recipe.timezone))
 

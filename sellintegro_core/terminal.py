@@ -16,7 +16,6 @@ quietly instead of with ``BrokenPipeError``. Plugins use ``plain`` for anything 
 
 from __future__ import annotations
 
-import json
 import logging
 import os
 import sys
@@ -43,6 +42,8 @@ def plain(value: Any, *, keep_newlines: bool = False) -> str:
 def json_text(data: Any) -> str:
     """``data`` as indented JSON (UTF-8 text kept readable). Every string keeps its exact value; besides the
     C0 controls JSON always escapes, DEL, C1 controls and bidi overrides are written as ``\\uXXXX`` too."""
+    import json
+
     return json.dumps(data, ensure_ascii=False, indent=2, default=str).translate(_JSON_ESCAPES)
 
 

@@ -10,6 +10,8 @@ from .. import hookimpl
 from ..components import SinkSpec, SourceSpec
 
 if TYPE_CHECKING:
+    from pydantic import BaseModel
+
     from ..components import ComponentContext, Sink, Source
 
 
@@ -25,17 +27,25 @@ def _sink(config: Any, context: ComponentContext) -> Sink:
     return JsonlSink(config, context)
 
 
-@hookimpl
-def sellintegro_register_sources(register: Callable[[SourceSpec], None]) -> None:
+def _source_config() -> type[BaseModel]:
     from .jsonl_config import JsonlSourceConfig
 
-    register(SourceSpec(name="jsonl", config_model=JsonlSourceConfig, factory=_source,
+    return JsonlSourceConfig
+
+
+def _sink_config() -> type[BaseModel]:
+    from .jsonl_config import JsonlSinkConfig
+
+    return JsonlSinkConfig
+
+
+@hookimpl
+def sellintegro_register_sources(register: Callable[[SourceSpec], None]) -> None:
+    register(SourceSpec(name="jsonl", config_model=_source_config, factory=_source,
                         description="sales documents from a JSONL file"))
 
 
 @hookimpl
 def sellintegro_register_sinks(register: Callable[[SinkSpec], None]) -> None:
-    from .jsonl_config import JsonlSinkConfig
-
-    register(SinkSpec(name="jsonl", config_model=JsonlSinkConfig, factory=_sink,
+    register(SinkSpec(name="jsonl", config_model=_sink_config, factory=_sink,
                       description="records actions to a JSONL file (dry runs, debugging)"))

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import json
 import sys
 from pathlib import Path
 
@@ -90,6 +89,8 @@ def run_status(args: argparse.Namespace) -> int:
 
     data = gather(_state(args))
     if args.json:
+        import json
+
         print(json.dumps(data, indent=2, ensure_ascii=False))
     else:
         print(render(data))

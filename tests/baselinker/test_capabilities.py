@@ -29,7 +29,7 @@ from tests.baselinker.fixtures.sinkkit import section
 
 def test_the_sink_offers_its_capabilities_by_protocol(emulator, tmp_path: Path) -> None:
     spec = PluginHost().component("sink", "baselinker")
-    sink = spec.factory(spec.config_model.model_validate(section(emulator.url)),
+    sink = spec.factory(spec.settings_model().model_validate(section(emulator.url)),
                         ComponentContext(scenario="caps", base_dir=tmp_path, state=MemoryState()))
     try:
         assert isinstance(sink, Sink)
@@ -56,7 +56,7 @@ def test_the_claim_tag_is_made_from_the_scenario_ledgers_file(emulator, tmp_path
 
     store = SqliteLedger(tmp_path / "ledger.db")
     spec = PluginHost().component("sink", "baselinker")
-    sink = spec.factory(spec.config_model.model_validate(section(emulator.url)),
+    sink = spec.factory(spec.settings_model().model_validate(section(emulator.url)),
                         ComponentContext(scenario="caps", base_dir=tmp_path, state=store.scenario("caps")))
     try:
         assert sink.tag == instance_tag("caps", tmp_path, None, str(tmp_path / "ledger.db"))

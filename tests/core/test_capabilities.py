@@ -23,7 +23,8 @@ from tests.core.conftest import recorded, write_scenario
 
 def build(kind: str, section: dict, tmp_path: Path) -> object:
     spec = PluginHost().component(kind, "jsonl")
-    return spec.factory(spec.config_model.model_validate(section), ComponentContext(scenario="t", base_dir=tmp_path))
+    config = spec.settings_model().model_validate(section)
+    return spec.factory(config, ComponentContext(scenario="t", base_dir=tmp_path))
 
 
 def test_jsonl_components_are_recognised_by_protocol(tmp_path: Path) -> None:

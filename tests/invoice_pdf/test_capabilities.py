@@ -20,7 +20,7 @@ from .conftest import make_fs
 
 def build(kind: str, name: str, section: dict, tmp_path: Path) -> object:
     spec = PluginHost().component(kind, name)
-    return spec.factory(spec.config_model.model_validate(section),
+    return spec.factory(spec.settings_model().model_validate(section),
                         ComponentContext(scenario="caps", base_dir=tmp_path, state=MemoryState()))
 
 

@@ -15,7 +15,7 @@ from sellintegro_subiekt_gt.demo_db import generate
 def test_the_source_finds_checks_and_closes(tmp_path: Path) -> None:
     generate(tmp_path / "demo.sqlite", documents=10, seed=3)
     spec = PluginHost().component("source", "subiekt_gt")
-    source = spec.factory(spec.config_model.model_validate({"dsn": "sqlite:///demo.sqlite"}),
+    source = spec.factory(spec.settings_model().model_validate({"dsn": "sqlite:///demo.sqlite"}),
                           ComponentContext(scenario="caps", base_dir=tmp_path, state=MemoryState(), plan_only=True))
     try:
         assert isinstance(source, Source)

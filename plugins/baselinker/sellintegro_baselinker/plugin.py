@@ -19,14 +19,18 @@ def _make_sink(config: Any, context: Any) -> Any:
     return make_sink(config, context)
 
 
+def _config_model() -> Any:
+    from .config import BaseLinkerConfig  # pydantic loads only when a scenario uses the sink
+
+    return BaseLinkerConfig
+
+
 @hookimpl
 def sellintegro_register_sinks(register: Any) -> None:
     """Register the ``baselinker`` sink."""
     from sellintegro_core.api import SinkSpec
 
-    from .config import BaseLinkerConfig
-
-    register(SinkSpec(name="baselinker", config_model=BaseLinkerConfig, factory=_make_sink,
+    register(SinkSpec(name="baselinker", config_model=_config_model, factory=_make_sink,
                       description="BaseLinker orders: attaches PDFs to invoices/receipts, sets statuses"))
 
 

@@ -19,15 +19,31 @@ def _make_typst_renderer(config: Any, context: ComponentContext) -> Any:
     return TypstPdfRenderer(config, base_dir=context.base_dir)
 
 
+def _typst_config() -> Any:
+    from .config import TypstRendererConfig
+
+    return TypstRendererConfig
+
+
+def _html_config() -> Any:
+    from .config import RendererConfig
+
+    return RendererConfig
+
+
+def _rule_config() -> Any:
+    from .rule_config import RuleConfig
+
+    return RuleConfig
+
+
 @hookimpl
 def sellintegro_register_renderers(register: Any) -> None:
     """Register the ``typst_pdf`` renderer (typst template, the default) and ``html_pdf`` (jinja2 HTML templates
-    and WeasyPrint), both printing the same invoice with the KSeF KOD I."""
-    from .config import RendererConfig, TypstRendererConfig
-
-    register(RendererSpec(name="typst_pdf", config_model=TypstRendererConfig, factory=_make_typst_renderer,
+    and WeasyPrint), both printing the same invoice with the KSeF KOD I. Settings models load on use."""
+    register(RendererSpec(name="typst_pdf", config_model=_typst_config, factory=_make_typst_renderer,
                           description="typst template to PDF with the KSeF QR code (fast, small PDFs)"))
-    register(RendererSpec(name="html_pdf", config_model=RendererConfig, factory=_make_renderer,
+    register(RendererSpec(name="html_pdf", config_model=_html_config, factory=_make_renderer,
                           description="HTML templates to PDF (WeasyPrint) with the KSeF QR code"))
 
 
@@ -42,9 +58,7 @@ def _make_rule(config: Any, context: ComponentContext) -> Any:
 @hookimpl
 def sellintegro_register_rules(register: Any) -> None:
     """Register the ``invoice_pdf`` rule (Sellintegro's options: statuses, on_success/on_failure, KSeF wait)."""
-    from .rule_config import RuleConfig
-
-    register(RuleSpec(name="invoice_pdf", config_model=RuleConfig, factory=_make_rule,
+    register(RuleSpec(name="invoice_pdf", config_model=_rule_config, factory=_make_rule,
                       description="attach Subiekt documents' PDFs to BaseLinker orders, then set statuses"))
 
 

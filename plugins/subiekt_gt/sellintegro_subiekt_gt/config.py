@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from sellintegro_core.api import SQLITE_URL_PREFIX, DocumentKind, MaybeEnvSecret, OrderKey, check_timezone, did_you_mean
@@ -51,12 +53,7 @@ class MatchConfig(BaseModel):
     def _pattern(cls, value: str | None) -> str | None:
         if value is None or value == "":
             return None
-        from .patterns import compile_pattern, regex
-
-        try:
-            compiled = compile_pattern(value)
-        except regex.error as exc:
-            raise ValueError(f"not a valid regular expression: {exc}") from None
+        compiled = _syntax_checked(value)
         if compiled.groups and "ref" not in compiled.groupindex:
             raise ValueError("the pattern has groups but none is named ref; write (?P<ref>...) around the "
                              "order reference")
@@ -117,3 +114,21 @@ class SubiektConfig(BaseModel):
             except LookupError:
                 raise ValueError(f"unknown encoding {value!r} (Subiekt's text is cp1250)") from None
         return value or None
+
+
+def _syntax_checked(pattern: str) -> Any:
+    """``pattern`` compiled for its syntax and groups. Python's ``re`` checks it first: the ``regex`` module
+    (which runs patterns, version 0 = ``re``'s syntax) accepts what ``re`` accepts, and importing it costs a
+    command's start-up more than the check itself. What ``re`` refuses, ``regex`` decides (it knows more)."""
+    import re
+
+    try:
+        return re.compile(pattern)
+    except (re.error, OverflowError, RecursionError):
+        pass
+    from .patterns import compile_pattern, regex
+
+    try:
+        return compile_pattern(pattern)
+    except regex.error as exc:
+        raise ValueError(f"not a valid regular expression: {exc}") from None

@@ -24,7 +24,7 @@ def _config_model() -> Any:
 @hookimpl
 def sellintegro_register_sources(register: Any) -> None:
     """Register the ``subiekt_gt`` source."""
-    register(SourceSpec(name="subiekt_gt", config_model=_config_model(), factory=make_source,
+    register(SourceSpec(name="subiekt_gt", config_model=_config_model, factory=make_source,
                         description="InsERT Subiekt GT: FS, PA, KFS, ZW and FSd read-only over ODBC"))
 
 
