@@ -8,9 +8,9 @@ from pydantic import BaseModel, ConfigDict, Field, SecretStr, field_validator
 
 from sellintegro_core.api import SQLITE_URL_PREFIX, DocumentKind, MaybeEnvSecret, OrderKey, check_timezone, did_you_mean
 
-MATCH_FIELDS = ("numer_oryginalny", "podtytul", "tytul", "uwagi")
+from .fields import CUSTOM_FIELD_PREFIX, MATCH_FIELDS
+
 SQLITE_PREFIX = SQLITE_URL_PREFIX
-CUSTOM_FIELD_PREFIX = "pole_wlasne:"
 
 
 def dsn_problem(dsn: str, *, shown: bool = True) -> str | None:

@@ -8,7 +8,8 @@ from typing import Any
 
 from sellintegro_core.api import InitSection, Question, env_name, model_setting
 
-MATCH_FIELDS = ("numer_oryginalny", "podtytul", "tytul", "uwagi")
+from .fields import MATCH_FIELDS
+
 ORDER_KEYS = ("order_id", "shop_order_id", "external_order_id")
 ALL_KINDS = ["FS", "PA", "KFS", "ZW", "FSd"]
 
