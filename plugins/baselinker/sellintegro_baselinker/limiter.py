@@ -170,8 +170,11 @@ class CallLimiter:
             self._persist()
 
     def _acquire_shared(self) -> None:
+        shared = self.shared
+        if shared is None:
+            raise RuntimeError("no shared budget store")
         while True:
-            slot, wait = self.shared.take(self.budget, self.per_minute, self.window)
+            slot, wait = shared.take(self.budget, self.per_minute, self.window)
             if slot is not None:
                 self._slot = slot
                 return

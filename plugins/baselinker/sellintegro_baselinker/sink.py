@@ -16,6 +16,7 @@ Every step of an attach is recorded before the next call, so a crash anywhere re
 
 from __future__ import annotations
 
+import time
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -65,7 +66,7 @@ class BaseLinkerSink(SinkChecks):
             limiter = CallLimiter(config.requests_per_minute, self.state, window=config.rate_window_seconds,
                                   shared=shared,
                                   budget=budget_key(config.url, config.token.get_secret_value()) if shared else "",
-                                  **({"sleep": stop.sleep} if stop is not None else {}))
+                                  sleep=stop.sleep if stop is not None else time.sleep)
             client = BaseLinkerClient(config.token.get_secret_value(), config.url, limiter=limiter,
                                       timeout=config.timeout, max_retries=config.max_retries,
                                       retry_max_seconds=config.retry_max_seconds, transport=transport,

@@ -109,7 +109,7 @@ class Transport:
                 raise TransportFailure(f"no complete answer within {deadline:g} s")
         if "error" in outcome:
             raise outcome["error"]
-        return outcome["value"]  # type: ignore[no-any-return]
+        return outcome["value"]
 
     def _abandon(self, cancelled: threading.Event) -> None:
         cancelled.set()

@@ -83,10 +83,12 @@ class Emulator:
             if seed is not None:
                 if isinstance(seed, str | Path):
                     try:
-                        seed = json.loads(Path(seed).read_text(encoding="utf-8"))
+                        seed_data = json.loads(Path(seed).read_text(encoding="utf-8"))
                     except (OSError, json.JSONDecodeError) as exc:
                         raise SeedError(f"cannot read seed file {seed}: {exc}") from exc
-                self.account.apply_seed(seed, int(self.clock()))
+                else:
+                    seed_data = seed
+                self.account.apply_seed(seed_data, int(self.clock()))
             self.save_state()
 
     # --- request handling ------------------------------------------------------------------------------

@@ -120,7 +120,7 @@ def add_invoice_correction(ctx: Context, p: dict[str, Any]) -> dict[str, Any]:
     items_in = p.get("items", [])
     if not isinstance(items_in, list) or not all(isinstance(x, dict) for x in items_in):
         raise ApiError(errors.INVALID_PARAMETER, "Parameter 'items' must be an array of objects")
-    items = []
+    items: list[dict[str, Any]] = []
     for i, raw in enumerate(items_in):
         rate = as_float(f"items[{i}].tax_rate", raw.get("tax_rate", 23))
         gross = as_float(f"items[{i}].price_brutto", raw.get("price_brutto", 0))

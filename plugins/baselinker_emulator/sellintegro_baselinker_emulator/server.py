@@ -27,6 +27,9 @@ class _ServerHandler(ServerHandler):
             raise  # noqa: PLE0704 -- propagate to the request handler, which closes the socket
         super().handle_error()
 
+    status: str | None
+    request_handler: Any
+
     def close(self) -> None:
         if self.status is None:  # dropped: nothing was sent, nothing to log
             SimpleHandler.close(self)
@@ -52,11 +55,12 @@ class _RequestHandler(WSGIRequestHandler):
             return
         if not self.parse_request():
             return
-        handler = _ServerHandler(self.rfile, self.wfile, self.get_stderr(), self.get_environ(),
-                                 multithread=True)
+        handler = _ServerHandler(self.rfile, self.wfile, self.get_stderr(),  # type: ignore[arg-type]
+                                 self.get_environ(), multithread=True)
         handler.request_handler = self
+        server: Any = self.server
         try:
-            handler.run(self.server.get_app())
+            handler.run(server.get_app())
         except DropConnection:
             self.close_connection = True
             with contextlib.suppress(OSError):

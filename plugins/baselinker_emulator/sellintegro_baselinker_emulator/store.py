@@ -170,8 +170,8 @@ class Account:
         if not isinstance(entry, dict) or "name" not in entry or "id" not in entry:
             raise SeedError(f"{where}: a status needs \"id\" and \"name\"")
         sid = _int(where + ".id", entry["id"])
-        if self.status(sid) is not None:
-            raise SeedError(f"{where}: status id {sid} already exists ({self.status(sid)['name']!r})")
+        if (existing := self.status(sid)) is not None:
+            raise SeedError(f"{where}: status id {sid} already exists ({existing['name']!r})")
         self.statuses.append({"id": sid, "name": str(entry["name"]),
                               "name_for_customer": str(entry.get("name_for_customer", entry["name"])),
                               "color": str(entry.get("color", "#607d8b"))})
@@ -181,8 +181,8 @@ class Account:
         if not isinstance(entry, dict) or "id" not in entry or "name" not in entry:
             raise SeedError(f"{where}: a series needs \"id\" and \"name\"")
         sid = _int(where + ".id", entry["id"])
-        if self.series_by_id(sid) is not None:
-            raise SeedError(f"{where}: series id {sid} already exists ({self.series_by_id(sid)['name']!r})")
+        if (existing_series := self.series_by_id(sid)) is not None:
+            raise SeedError(f"{where}: series id {sid} already exists ({existing_series['name']!r})")
         stype = str(entry.get("type", "INVOICE")).upper()
         if stype not in SERIES_TYPES:
             raise SeedError(f"{where}.type: {stype!r} is not one of {', '.join(SERIES_TYPES)}")

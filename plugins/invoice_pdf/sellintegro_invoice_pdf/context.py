@@ -102,7 +102,7 @@ def _exchange(document: SalesDocument, rows: list[VatRow]) -> dict[str, Any] | N
     if (document.currency or "PLN").upper() == "PLN":
         return None
     rate = document.exchange_rate
-    pln_rows = []
+    pln_rows: list[dict[str, Any]] = []
     for row in rows:
         vat_pln = row.vat_pln
         if vat_pln is None:

@@ -54,7 +54,7 @@ def price(value: Any) -> str:
     if value is None or value == "":
         return ""
     number = _dec(value)
-    exponent = -number.normalize().as_tuple().exponent if number else 0
+    exponent = -_exponent(number) if number else 0
     return amount(number, min(4, max(2, exponent)))
 
 
@@ -110,7 +110,7 @@ def exchange_rate(value: Any) -> str:
     if value is None:
         return ""
     number = _dec(value)
-    places = max(4, -number.normalize().as_tuple().exponent) if number else 4
+    places = max(4, -_exponent(number)) if number else 4
     return amount(number, places)
 
 
@@ -148,3 +148,9 @@ def words(value: Any, currency: str = "PLN", lang: str = "pl") -> str:
     if value is None:
         return ""
     return _words_cached(_dec(value), currency or "PLN", lang)
+
+
+def _exponent(number: Decimal) -> int:
+    """The exponent of ``number`` without trailing zeros (0 for an infinite or NaN value)."""
+    exponent = number.normalize().as_tuple().exponent
+    return exponent if isinstance(exponent, int) else 0

@@ -155,7 +155,8 @@ class HtmlPdfRenderer:
         except TemplateNotFound as exc:
             raise DocumentError(f"template {exc.name!r} not found in {tset.key}", code="template_error") from exc
         except TemplateError as exc:
-            where = f" ({exc.name}, line {exc.lineno})" if getattr(exc, "lineno", None) else ""
+            lineno = getattr(exc, "lineno", None)      # a TemplateSyntaxError says where
+            where = f" ({getattr(exc, 'name', None)}, line {lineno})" if lineno else ""
             raise DocumentError(f"{document.number}: template {tset.key} failed{where}: {exc.message}",
                                 code="template_error") from exc
 

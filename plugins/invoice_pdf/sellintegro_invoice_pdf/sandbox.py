@@ -46,7 +46,7 @@ def template_environment(folders: list[Path], builtin: Path, **options: Any) -> 
             super().__init__(searchpath)
             self.roots = _resolved(Path(p) for p in searchpath)
 
-        def get_source(self, environment: Any, template: str) -> tuple[str, str | None, Callable[[], bool] | None]:
+        def get_source(self, environment: Any, template: str) -> tuple[str, str, Callable[[], bool]]:
             source, filename, uptodate = super().get_source(environment, template)
             if filename is None or not inside(Path(filename), self.roots):
                 raise TemplateNotFound(template)
@@ -66,7 +66,7 @@ def folder_fetcher(folders: list[Path]) -> Any:
     if base is None:  # pragma: no cover - WeasyPrint before the URLFetcher class: a plain function
         def fetch(url: str) -> dict[str, Any]:
             if url.lower().startswith("data:"):
-                return urls.default_url_fetcher(url)  # type: ignore[no-any-return]
+                return urls.default_url_fetcher(url)
             path = _local_file(url, roots)
             return {"string": path.read_bytes(), "mime_type": _mime(path), "redirected_url": path.as_uri()}
         return fetch

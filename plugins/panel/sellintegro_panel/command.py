@@ -7,6 +7,7 @@ import os
 import socket
 import sys
 from pathlib import Path
+from typing import Any
 
 from sellintegro_core.api import ConfigError
 
@@ -51,11 +52,11 @@ def _bind(host: str, port: int) -> socket.socket:
 
 
 def _server_class(base: type) -> type:
-    class PanelServer(base):  # type: ignore[misc, valid-type]
+    class PanelServer(base):
         """uvicorn's server; Ctrl-C / SIGTERM also ask running runs to stop after their current step, and the
         panel then exits normally (code 0) once they have stopped and recorded it."""
 
-        def __init__(self, config: object, runs: object) -> None:
+        def __init__(self, config: Any, runs: Any) -> None:
             super().__init__(config)
             self.runs = runs
 

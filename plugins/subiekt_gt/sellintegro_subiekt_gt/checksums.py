@@ -17,4 +17,4 @@ def nip_is_valid(nip: str) -> bool:
 def ksef_number_is_valid(number: str) -> bool:
     """Structure and CRC-8 of a 35-character KSeF number."""
     match = KSEF_NUMBER.fullmatch(number or "")
-    return bool(match) and f"{crc8(number[:32].encode('ascii')):02X}" == match.group(4)
+    return match is not None and f"{crc8(number[:32].encode('ascii')):02X}" == match.group(4)

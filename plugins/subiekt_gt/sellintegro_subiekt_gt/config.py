@@ -11,6 +11,7 @@ from sellintegro_core.api import SQLITE_URL_PREFIX, DocumentKind, MaybeEnvSecret
 from .fields import CUSTOM_FIELD_PREFIX, MATCH_FIELDS
 
 SQLITE_PREFIX = SQLITE_URL_PREFIX
+DEFAULT_KINDS: tuple[DocumentKind, ...] = ("FS", "PA", "KFS")
 
 
 def dsn_problem(dsn: str, *, shown: bool = True) -> str | None:
@@ -74,7 +75,7 @@ class SubiektConfig(BaseModel):
 
     dsn: MaybeEnvSecret = Field(description='ODBC connection string ({ env = "SUBIEKT_DSN" }) or sqlite:///file')
     document_types: list[DocumentKind] = Field(
-        default_factory=lambda: ["FS", "PA", "KFS"], min_length=1)
+        default_factory=lambda: list(DEFAULT_KINDS), min_length=1)
     match: MatchConfig = Field(default_factory=MatchConfig)
     include_drafts: bool = Field(default=False, description="also read documents parked as drafts (dok_Status 3)")
     timezone: str | None = Field(default=None, description="time zone of Subiekt's dates (default: scenario's)")

@@ -69,7 +69,7 @@ def kind_of(row: Row) -> str | None:
     typ, sub = row.get("dok_Typ"), row.get("dok_Podtyp") or 0
     if typ == 2:
         return "FSd" if sub == 1 else "FS"
-    return {6: "KFS", 14: "ZW", 21: "PA", 16: "ZK"}.get(typ)
+    return {6: "KFS", 14: "ZW", 21: "PA", 16: "ZK"}.get(typ) if isinstance(typ, int) else None
 
 
 def chunks(values: list[Any], size: int) -> Iterator[list[Any]]:

@@ -50,7 +50,7 @@ class DocumentBuilder:
         self.now = now
         self.scale = 1.0                # multiplies the order ages (generate(days=...))
         self.today = now.date()
-        self.rows: dict[str, list[tuple[Any, ...]]] = {
+        self.rows: dict[str, list[Any]] = {     # tuples; "dok" holds dicts until written
             "dok": [], "ob": [], "vt": [], "ksef": [], "wy": [], "dfd": [], "pwd": []}
         self.next_dok = 1000
         self.next_ob = 1
@@ -176,6 +176,7 @@ class DocumentBuilder:
         for key in sorted(groups, key=lambda k: (-VAT[k][2], k)):
             net, vat = groups[key]
             vid, _sym, percent, _name = VAT[key]
+            row: tuple[Any, ...]
             if rate is None:
                 row = (self.next_vt, dok_id, vid, money(percent), money(net), money(vat), money(net + vat),
                        None, None, None)
@@ -351,7 +352,7 @@ class DocumentBuilder:
                 f"{QR_HOST}/certificate/Nip/{SELLER_NIP}/{SELLER_NIP}/01F20A5D352AE590/{qr}/{signature}"))
 
     def custom_field(self, dok_id: int, obj: int, slot: str, value: str) -> None:
-        slots = {"pwd_Tekst01": None, "pwd_Tekst02": None, "pwd_Tekst03": None}
+        slots: dict[str, str | None] = {"pwd_Tekst01": None, "pwd_Tekst02": None, "pwd_Tekst03": None}
         slots[slot] = value
         self.rows["pwd"].append((self.next_pwd, obj, dok_id, None, *slots.values()))
         self.next_pwd += 1

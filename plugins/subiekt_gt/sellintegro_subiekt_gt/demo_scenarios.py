@@ -155,7 +155,7 @@ class DemoGenerator(DocumentBuilder):
             lines = self.lines()
             order = self.order(placed, buyer, lines, want_invoice=True)
             ref = f"B_{order['order_id']}"
-            fields = {"podtytul": {"subtitle": ref}, "tytul": {"title": ref},
+            fields: dict[str, Any] = {"podtytul": {"subtitle": ref}, "tytul": {"title": ref},
                       "uwagi": {"remarks": f"Zamówienie BaseLinker nr {order['order_id']}, dziękujemy!"},
                       "pole": {}}[name]
             fs = self.doc("FS", issue, buyer=buyer, lines=lines, ksef=ksef_mode, ksef_hash=hash_form, **fields)

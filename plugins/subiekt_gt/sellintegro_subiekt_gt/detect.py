@@ -7,17 +7,18 @@ sales documents each combination would tie to an order. Reads only (SELECT).
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+import dataclasses
+from dataclasses import dataclass
 from typing import Any, TextIO
 
-from sellintegro_core.api import ConfigError, plain
+from sellintegro_core.api import ConfigError, OrderKey, plain
 
 from . import queries as q
 from .config import MatchConfig
 from .matching import FIELD_COLUMNS, FIELD_LABELS, Matcher
 from .patterns import PatternError
 
-SHAPES: list[tuple[str, str, str, float]] = [
+SHAPES: list[tuple[str, str, OrderKey, float]] = [
     # (pattern, description, order key, weight: a specific shape beats a generic one covering a bit more)
     (r"^B_(?P<ref>\d+)$", "B_<digits> (Sellintegro's convention)", "order_id", 1.0),
     (r"^(?P<ref>\d{5,12})$", "<digits> only", "order_id", 0.97),
@@ -39,7 +40,7 @@ class Candidate:
     via_order_document: bool
     matched: int = 0
     total: int = 0
-    examples: list[str] = field(default_factory=list)
+    examples: list[str] = dataclasses.field(default_factory=list)
 
     @property
     def share(self) -> float:
@@ -162,8 +163,8 @@ def detect(source: Any, sample: int = 500) -> DetectReport:
             candidates.insert(0, twin)
     # per field and kind keep the most specific shape that still covers 80 % of what the best one covers
     kept: list[FieldStat] = []
-    for key in dict.fromkeys((s.kind, s.label) for s in stats):
-        group = [s for s in stats if (s.kind, s.label) == key]
+    for kind_label in dict.fromkeys((s.kind, s.label) for s in stats):
+        group = [s for s in stats if (s.kind, s.label) == kind_label]
         top = max(s.matched for s in group)
         kept.append(next(s for s in group if s.matched >= 0.8 * top))
     stats = sorted(kept, key=lambda s: (-s.matched / max(s.total, 1), s.kind))

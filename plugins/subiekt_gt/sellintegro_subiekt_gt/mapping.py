@@ -11,10 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, cast
 from zoneinfo import ZoneInfo
 
 from sellintegro_core.api import (
+    DocumentKind,
     DocumentLine,
     DocumentRef,
     KsefInfo,
@@ -236,7 +237,7 @@ class DocumentMapper:
         return self.exemptions().get(int(reason_id)) or None
 
     def _document(self, h: Row, *, seller: Party, page: Page) -> SalesDocument:
-        kind = kind_of(h) or "FS"
+        kind = cast(DocumentKind, kind_of(h) or "FS")
         currency = text(h.get("dok_Waluta")).upper() or "PLN"
         foreign = currency != "PLN"
         issue = as_datetime(h["dok_DataWyst"])

@@ -44,10 +44,11 @@ def match_preview(source: Any, match: dict[str, Any], sample: int = 20) -> list[
         helper._load_custom_values(sorted(related))
         getter = helper._custom_value
     matcher = Matcher(config, getter)
-    rows = []
+    rows: list[dict[str, str]] = []
     for header in sales:
         ref, info = matcher.match(header, related, {})
-        rows.append({"number": str(header.get("dok_NrPelny") or header["dok_Id"]), "value": info.raw,
+        rows.append({"number": str(header.get("dok_NrPelny") or header["dok_Id"]),
+                     "value": info.raw if info.raw is not None else "",
                      "via": info.via, "order": ref.value if ref is not None else "",
-                     "problem": "" if ref is not None else info.problem})
+                     "problem": "" if ref is not None else (info.problem or "")})
     return rows

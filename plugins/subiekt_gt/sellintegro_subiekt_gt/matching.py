@@ -55,6 +55,7 @@ class Matcher:
     # ------------------------------------------------------------------ values
 
     def value(self, header: Header) -> str:
+        raw: Any
         if self.config.custom_field is not None:
             raw = self.custom_value(header) if self.custom_value else None
         else:

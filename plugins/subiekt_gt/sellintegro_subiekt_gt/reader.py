@@ -32,7 +32,8 @@ from .matching import Matcher
 from .schema import REQUIRED, REQUIRED_FOR_CUSTOM_FIELDS, REQUIRED_FOR_FSD, TABLES, Schema
 
 # Sfera object-type codes per (dok_Typ, dok_Podtyp), used when dok_ObiektGT is empty
-OBJECT_TYPES = {(2, 0): -2, (2, 1): -32, (16, 0): -8, (21, 0): -9, (21, 2): -16, (6, 0): -26, (14, 0): -31}
+OBJECT_TYPES: dict[tuple[Any, Any], int] = {(2, 0): -2, (2, 1): -32, (16, 0): -8, (21, 0): -9, (21, 2): -16,
+                                            (6, 0): -26, (14, 0): -31}
 
 
 # ---------------------------------------------------------------------------------------------- source

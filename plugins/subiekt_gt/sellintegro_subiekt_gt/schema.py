@@ -21,7 +21,7 @@ REQUIRED: dict[str, tuple[str, ...]] = {
     "adr_Historia": ("adrh_Id", "adrh_NazwaPelna", "adrh_NIP", "adrh_Kod", "adrh_Miejscowosc"),
     "adr__Ewid": ("adr_Id", "adr_IdObiektu", "adr_TypAdresu", "adr_NazwaPelna", "adr_NIP"),
 }
-REQUIRED_FOR_FSD = {"dok_PowiazanieFSdPA": ("dfd_IdFS", "dfd_IdPA")}
+REQUIRED_FOR_FSD: dict[str, tuple[str, ...]] = {"dok_PowiazanieFSdPA": ("dfd_IdFS", "dfd_IdPA")}
 REQUIRED_FOR_CUSTOM_FIELDS = {
     "pw_Pole": ("pwp_Id", "pwp_TypObiektu", "pwp_Pole", "pwp_Nazwa"),
     "pw_Dane": ("pwd_TypObiektu", "pwd_IdObiektu", "pwd_IdPozycji"),
