@@ -21,7 +21,8 @@ so the renderer's memory is theirs, not the run process's. While the run goes on
 ``VmHWM`` of each child of the run process from ``/proc/<pid>/status`` every quarter of a second (``VmHWM``
 only grows, so the last reading is the worker's peak up to a quarter of a second before it ended) and reports
 the largest and their sum. With ``SELLINTEGRO_BENCH_IN_PROCESS=1`` (always with ``--quick``) the largest size
-is run once more with ``[renderer] workers = 0``: the whole job in one process.
+is run once more with ``[renderer] workers = 0``: the whole job in one process. "SQLite at most" is
+``sqlite3_memory_highwater`` of the run process (every connection's page cache and statements), read at exit.
 """
 
 from __future__ import annotations
@@ -76,8 +77,16 @@ def _peak(path=sys.argv[1]):
                 print(stat, *stat.traceback.format()[-12:], sep="\\n", file=out)
     status = dict(line.split(":", 1) for line in open("/proc/self/status") if ":" in line)
     usage = resource.getrusage(resource.RUSAGE_SELF)
+    try:  # SQLite's own allocations (page caches of every connection), now and at most
+        import ctypes, _sqlite3
+        lib = ctypes.CDLL(_sqlite3.__file__)
+        lib.sqlite3_memory_used.restype = lib.sqlite3_memory_highwater.restype = ctypes.c_int64
+        sqlite_kb = [lib.sqlite3_memory_used() // 1024, lib.sqlite3_memory_highwater(0) // 1024]
+    except (OSError, AttributeError, ImportError):
+        sqlite_kb = [0, 0]
     json.dump({"hwm_kb": int(status["VmHWM"].split()[0]), "rss_kb": int(status["VmRSS"].split()[0]),
-               "cpu": usage.ru_utime + usage.ru_stime}, open(path, "w"))
+               "cpu": usage.ru_utime + usage.ru_stime, "sqlite_kb": sqlite_kb,
+               "python_blocks": sys.getallocatedblocks()}, open(path, "w"))
 atexit.register(_peak)
 from sellintegro_core.cli import main
 sys.exit(main(sys.argv[2:]))
@@ -240,6 +249,7 @@ def measure(folder: Path, documents: int, *, renderer: str, days: tuple[int, int
     attached = sum(1 for r in rows if r["action"].startswith("attach") and r["outcome"] == "done")
     return {"documents": workload.documents, "orders": workload.orders, "generated": generated, "wall": wall,
             "hwm_mb": peak["hwm_kb"] / 1024, "rss_mb": peak["rss_kb"] / 1024, "cpu": peak["cpu"],
+            "sqlite_mb": peak.get("sqlite_kb", [0, 0])[1] / 1024,
             "outcome": report["outcome"], "message": report["message"], "rows": len(rows), "attached": attached,
             "calls": calls, "json_mb": report_file.stat().st_size / 2**20,
             "window": [report["window"]["start"], report["window"]["end"]], "workload": workload,
@@ -315,11 +325,12 @@ def run(size: str = "full", workdir: Path | None = None, renderer: str | None = 
     result.add("wall time of the largest run (every PDF rendered)", "— (reported)",
                f"{fmt(largest['wall'], 0)} s ({fmt(largest['cpu'], 0)} s CPU of the run process)", None)
     result.details += [
-        "| documents | orders | peak RSS (VmHWM) | RSS at exit | render workers: largest / together | actions "
-        "(`--json` rows) | attached | BaseLinker calls | `--json` size | wall / CPU |",
-        "|---|---|---|---|---|---|---|---|---|---|",
+        "| documents | orders | peak RSS (VmHWM) | RSS at exit | of which SQLite at most | render workers: largest / "
+        "together | actions (`--json` rows) | attached | BaseLinker calls | `--json` size | wall / CPU |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
         *(f"| {m['documents']}{' (workers = 0)' if m is alone else ''} | {m['orders']} | {fmt(m['hwm_mb'], 1)} MB | "
-          f"{fmt(m['rss_mb'], 1)} MB | {fmt(m['worker_max_mb'], 1)} / {fmt(m['worker_sum_mb'], 1)} MB "
+          f"{fmt(m['rss_mb'], 1)} MB | {fmt(m['sqlite_mb'], 1)} MB | {fmt(m['worker_max_mb'], 1)} / "
+          f"{fmt(m['worker_sum_mb'], 1)} MB "
           f"({m['workers']}) | {m['rows']} | {m['attached']} | {m['calls']} | {fmt(m['json_mb'], 1)} MB | "
           f"{fmt(m['wall'], 0)} s / {fmt(m['cpu'], 0)} s |" for m in [*measured, *([alone] if alone else [])]),
         "",
