@@ -11,14 +11,17 @@ Before any ``addInvoice`` / ``addReceipt`` / ``addInvoiceCorrection`` and any fi
 An order older than the batched read is read on its own (``getInvoices {order_id}`` / ``getReceipt
 {order_id}``). What the sink itself creates or uploads during the run is added to the picture without a read.
 An id remembered in the ledger is only a hint; it never replaces this look.
+
+What the run learns is kept in a private temporary SQLite database (:mod:`.held_store`), not in memory, and
+read back by order: a run's memory does not grow with the number of documents the account holds.
 """
 
 from __future__ import annotations
 
-from collections import defaultdict
 from typing import Any
 
 from .client import ApiRejected, BaseLinkerClient
+from .held_store import HeldStore
 from .responses import ApiInvoice, ApiReceipt, parse_invoices, parse_receipt, parse_receipts
 
 PAGE = 100
@@ -34,30 +37,31 @@ class Holdings:
     def __init__(self, client: BaseLinkerClient) -> None:
         self.client = client
         self.loaded_from: dict[str, int] = {}          # "invoices" / "receipts" -> date_from of the batched read
-        self._invoices: dict[int, dict[int, ApiInvoice]] = defaultdict(dict)
-        self._receipts: dict[int, dict[int, ApiReceipt]] = defaultdict(dict)
-        self._read: set[tuple[str, int]] = set()       # (kind, order_id) read on its own in this run
         self._first_id: dict[str, int] = {}            # lowest id the batched reads returned, per kind
-        self.government: list[ApiInvoice] = []         # invoices the batched read showed with KSeF data
-        self.order_dates: dict[int, int] = {}          # order id -> date_add of the orders the run fetched
+        # documents by (kind, order), the orders' dates, the (kind, order) pairs read on their own in this run
+        self.store = HeldStore()
+
+    def close(self) -> None:
+        """The run is over: the store's file goes (idempotent)."""
+        self.store.close()
 
     # ------------------------------------------------------------------ what an order holds
     def saw_order(self, order_id: int, date_add: int) -> None:
         """The run fetched this order (its date decides how far back the batched reads go)."""
-        self.order_dates[order_id] = date_add
+        self.store.set_date(order_id, date_add)
 
     def held(self, kind: str, order_id: int, *, fresh: bool = False) -> list[Any]:
         """What the account holds for the order (``kind`` "invoices" or "receipts"): from the run's batched read
         when it covers the order, else read for this order (``fresh``, the first orders of a run, an old one)."""
-        date = self.order_dates.get(order_id)
+        date = self.store.date(order_id)
         fresh = fresh or date is None
         if not fresh and self.was_read(kind, order_id):  # read, or created, in this very run
             return self.known(kind, order_id)
-        if not fresh and len(self.order_dates) >= INDEX_MIN_ORDERS:
+        if not fresh and self.store.orders_at_least(INDEX_MIN_ORDERS):
             if kind not in self.loaded_from:
-                self.load(kind, min(self.order_dates.values()))
+                self.load(kind, self.store.oldest())
             elif not self.covers(kind, date or 0):  # an older order: read the stretch before, once
-                self.load(kind, min(date or 0, min(self.order_dates.values())) - EXTEND_SECONDS)
+                self.load(kind, min(date or 0, self.store.oldest()) - EXTEND_SECONDS)
             if self.covers(kind, date or 0):
                 return self.known(kind, order_id)
         return self.read(kind, order_id)
@@ -103,32 +107,30 @@ class Holdings:
         if kind == "invoices":
             params["get_government_data"] = True
             page = parse_invoices(self.client.call("getInvoices", params))
-            for invoice in page:
-                self._invoices[invoice.order_id].setdefault(invoice.invoice_id, invoice)
-                if invoice.gov_id or invoice.gov_status:
-                    self.government.append(invoice)
+            self.store.add(kind, ((i.order_id, i.invoice_id, i.model_dump_json()) for i in page), replace=False)
             return [i.invoice_id for i in page]
         try:
             receipts = parse_receipts(self.client.call("getReceipts", params))
         except ApiRejected:
             return None
-        for receipt in receipts:
-            self._receipts[receipt.order_id].setdefault(receipt.receipt_id, receipt)
+        self.store.add(kind, ((r.order_id, r.receipt_id, r.model_dump_json()) for r in receipts), replace=False)
         return [r.receipt_id for r in receipts]
 
     # ------------------------------------------------------------------ per order
     def invoices(self, order_id: int) -> list[ApiInvoice]:
         """The order's invoices and corrections as this run knows them (batched read, own reads, own writes)."""
-        return sorted(self._invoices.get(order_id, {}).values(), key=lambda i: i.invoice_id)
+        return [ApiInvoice.model_validate_json(body) for body in self.store.bodies("invoices", order_id)]
 
     def receipts(self, order_id: int) -> list[ApiReceipt]:
-        return sorted(self._receipts.get(order_id, {}).values(), key=lambda r: r.receipt_id)
+        return [ApiReceipt.model_validate_json(body) for body in self.store.bodies("receipts", order_id)]
 
     def read_invoices(self, order_id: int) -> list[ApiInvoice]:
         """A fresh ``getInvoices {order_id}`` (replaces what the run knew about the order)."""
         found = parse_invoices(self.client.call("getInvoices", {"order_id": order_id}))
-        self._invoices[order_id] = {i.invoice_id: i for i in found if i.order_id in (order_id, 0)}
-        self._read.add(("invoices", order_id))
+        self.store.drop("invoices", order_id)
+        self.store.add("invoices", ((order_id, i.invoice_id, i.model_dump_json()) for i in found
+                                    if i.order_id in (order_id, 0)), replace=True)
+        self.store.mark_read("invoices", order_id)
         return self.invoices(order_id)
 
     def read_receipts(self, order_id: int) -> list[ApiReceipt]:
@@ -137,29 +139,35 @@ class Holdings:
             receipt = parse_receipt(self.client.call("getReceipt", {"order_id": order_id}))
         except ApiRejected:
             receipt = None
-        self._receipts[order_id] = {receipt.receipt_id: receipt} if receipt is not None else {}
-        self._read.add(("receipts", order_id))
+        self.store.drop("receipts", order_id)
+        if receipt is not None:
+            self.store.add("receipts", [(order_id, receipt.receipt_id, receipt.model_dump_json())], replace=True)
+        self.store.mark_read("receipts", order_id)
         return self.receipts(order_id)
 
     def was_read(self, kind: str, order_id: int) -> bool:
         """True when the order was read on its own in this run, or this run created its document."""
-        return (kind, order_id) in self._read
+        return self.store.was_read(kind, order_id)
 
     # ------------------------------------------------------------------ own writes
     def note_invoice(self, order_id: int, invoice_id: int, **fields: Any) -> None:
         """Record an invoice/correction this run created or uploaded to (no read needed)."""
-        current = self._invoices[order_id].get(invoice_id)
-        if current is None:
+        body = self.store.body("invoices", order_id, invoice_id)
+        if body is None:
             current = ApiInvoice(invoice_id=invoice_id, order_id=order_id)
             if fields.get("type", "normal") == "normal":
-                self._read.add(("invoices", order_id))  # created by this run: it knows the order's invoices
-        self._invoices[order_id][invoice_id] = current.model_copy(update=fields)
+                self.store.mark_read("invoices", order_id)  # created by this run: it knows the order's invoices
+        else:
+            current = ApiInvoice.model_validate_json(body)
+        updated = ApiInvoice.model_validate({**current.model_dump(), **fields})
+        self.store.add("invoices", [(order_id, invoice_id, updated.model_dump_json())], replace=True)
 
     def note_receipt(self, order_id: int, receipt_id: int, **fields: Any) -> None:
-        current = self._receipts[order_id].get(receipt_id)
-        if current is None:
-            current = ApiReceipt(receipt_id=receipt_id, order_id=order_id)
-        self._receipts[order_id][receipt_id] = current.model_copy(update=fields)
+        body = self.store.body("receipts", order_id, receipt_id)
+        current = ApiReceipt(receipt_id=receipt_id, order_id=order_id) if body is None \
+            else ApiReceipt.model_validate_json(body)
+        updated = ApiReceipt.model_validate({**current.model_dump(), **fields})
+        self.store.add("receipts", [(order_id, receipt_id, updated.model_dump_json())], replace=True)
 
     def note(self, kind: str, order_id: int, doc_id: int, **fields: Any) -> None:
         """Record an invoice/correction (``kind`` "invoices") or receipt this run created or uploaded to."""
@@ -170,5 +178,5 @@ class Holdings:
 
     def forget(self, kind: str, order_id: int, doc_id: int) -> None:
         """The document vanished from BaseLinker."""
-        store: Any = self._invoices if kind == "invoices" else self._receipts
-        store.get(order_id, {}).pop(doc_id, None)
+        self.store.drop(kind, order_id, doc_id)
+

@@ -102,6 +102,7 @@ class BaseLinkerSink(SinkChecks):
 
     def close(self) -> None:
         self.client.close()
+        self.holdings.close()
 
     # ------------------------------------------------------------------ orders
     def fetch_orders(self, query: OrderQuery) -> Iterator[Order]:
