@@ -26,6 +26,8 @@ CREATE TABLE order_date (order_id INTEGER PRIMARY KEY, date_add INTEGER NOT NULL
 """
 
 
+_INT64 = 2 ** 63
+
 class HeldStore:
     """Documents (as JSON text) by kind and order, order dates, and the (kind, order) pairs read on their own."""
 
@@ -84,8 +86,9 @@ class HeldStore:
 
     # ---------------------------------------------------------------- order dates
     def set_date(self, order_id: int, date_add: int) -> None:
+        # an absurd date from the API (beyond SQLite's 64-bit integers) is kept as the farthest one it can hold
         self._db.execute("INSERT OR REPLACE INTO order_date (order_id, date_add) VALUES (?, ?)",
-                         (order_id, date_add))
+                         (order_id, max(-_INT64, min(_INT64 - 1, date_add))))
 
     def date(self, order_id: int) -> int | None:
         row = self._db.execute("SELECT date_add FROM order_date WHERE order_id = ?", (order_id,)).fetchone()
