@@ -76,17 +76,19 @@ def _name_version(folder: str, entry: str) -> tuple[str, str]:
 
 
 _Installed = list[tuple[str, str, str]]     # (distribution name, version, entry_points.txt text)
-_scanned: tuple[tuple[str, ...], _Installed] | None = None     # (sys.path scanned, what it held)
+_scanned: tuple[tuple[tuple[str, int], ...], _Installed] | None = None   # ((folder, mtime) scanned, what it held)
 
 
 def _installed() -> _Installed | None:
-    """Every installed distribution with an ``entry_points.txt``, first of a name wins (read once per
-    ``sys.path``); None when ``sys.path`` holds something other than folders."""
+    """Every installed distribution with an ``entry_points.txt``, first of a name wins; None when ``sys.path``
+    holds something other than folders. Read again only when ``sys.path`` or one of its folders changed (an
+    install or uninstall changes the folder's modification time)."""
     global _scanned
     paths = [p or "." for p in sys.path]
     if not all(os.path.isdir(p) for p in paths if os.path.exists(p)):
         return None
-    if _scanned is not None and _scanned[0] == tuple(paths):
+    scanned = tuple((p, _mtime(p)) for p in paths)
+    if _scanned is not None and _scanned[0] == scanned:
         return _scanned[1]
     seen: set[str] = set()
     found: _Installed = []
@@ -108,14 +110,15 @@ def _installed() -> _Installed | None:
                     found.append((name, version, handle.read()))
             except OSError:
                 continue
-    _scanned = (tuple(paths), found)
+    _scanned = (scanned, found)
     return found
 
 
-def forget() -> None:
-    """Scan ``sys.path`` again on the next call (after installing or removing a distribution in-process)."""
-    global _scanned
-    _scanned = None
+def _mtime(path: str) -> int:
+    try:
+        return os.stat(path).st_mtime_ns
+    except OSError:
+        return -1
 
 
 def entry_points(group: str) -> list[EntryPoint]:

@@ -17,6 +17,7 @@ from collections.abc import Iterable
 from typing import Any
 
 CACHE_KIB = 1024                          # SQLite's page cache: what the store costs in memory
+_INT64 = 2 ** 63                          # SQLite's integers are 64-bit
 
 _SCHEMA = """
 CREATE TABLE doc (kind TEXT NOT NULL, order_id INTEGER NOT NULL, doc_id INTEGER NOT NULL, body TEXT NOT NULL,
@@ -25,8 +26,6 @@ CREATE TABLE own_read (kind TEXT NOT NULL, order_id INTEGER NOT NULL, PRIMARY KE
 CREATE TABLE order_date (order_id INTEGER PRIMARY KEY, date_add INTEGER NOT NULL);
 """
 
-
-_INT64 = 2 ** 63
 
 class HeldStore:
     """Documents (as JSON text) by kind and order, order dates, and the (kind, order) pairs read on their own."""

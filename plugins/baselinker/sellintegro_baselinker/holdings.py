@@ -25,6 +25,8 @@ from .held_store import HeldStore
 from .responses import ApiInvoice, ApiReceipt, parse_invoices, parse_receipt, parse_receipts
 
 PAGE = 100
+_MODELS: dict[str, tuple[type[ApiInvoice] | type[ApiReceipt], str]] = {
+    "invoices": (ApiInvoice, "invoice_id"), "receipts": (ApiReceipt, "receipt_id")}
 MARGIN_SECONDS = 3600
 MAX_PAGES = 1000           # a bound on one batched read (100 000 documents)
 EXTEND_SECONDS = 7 * 86400  # an older order extends the batched read this far before its own date
@@ -150,33 +152,20 @@ class Holdings:
         return self.store.was_read(kind, order_id)
 
     # ------------------------------------------------------------------ own writes
-    def note_invoice(self, order_id: int, invoice_id: int, **fields: Any) -> None:
-        """Record an invoice/correction this run created or uploaded to (no read needed)."""
-        body = self.store.body("invoices", order_id, invoice_id)
-        if body is None:
-            current = ApiInvoice(invoice_id=invoice_id, order_id=order_id)
-            if fields.get("type", "normal") == "normal":
-                self.store.mark_read("invoices", order_id)  # created by this run: it knows the order's invoices
-        else:
-            current = ApiInvoice.model_validate_json(body)
-        updated = ApiInvoice.model_validate({**current.model_dump(), **fields})
-        self.store.add("invoices", [(order_id, invoice_id, updated.model_dump_json())], replace=True)
-
-    def note_receipt(self, order_id: int, receipt_id: int, **fields: Any) -> None:
-        body = self.store.body("receipts", order_id, receipt_id)
-        current = ApiReceipt(receipt_id=receipt_id, order_id=order_id) if body is None \
-            else ApiReceipt.model_validate_json(body)
-        updated = ApiReceipt.model_validate({**current.model_dump(), **fields})
-        self.store.add("receipts", [(order_id, receipt_id, updated.model_dump_json())], replace=True)
-
     def note(self, kind: str, order_id: int, doc_id: int, **fields: Any) -> None:
-        """Record an invoice/correction (``kind`` "invoices") or receipt this run created or uploaded to."""
-        if kind == "invoices":
-            self.note_invoice(order_id, doc_id, **fields)
+        """Record an invoice/correction (``kind`` "invoices") or receipt this run created or uploaded to (no read
+        needed). A normal invoice the run created means the run knows the order's invoices."""
+        model, id_field = _MODELS[kind]
+        body = self.store.body(kind, order_id, doc_id)
+        if body is None:
+            current = model.model_validate({id_field: doc_id, "order_id": order_id})
+            if kind == "invoices" and fields.get("type", "normal") == "normal":
+                self.store.mark_read(kind, order_id)
         else:
-            self.note_receipt(order_id, doc_id, **fields)
+            current = model.model_validate_json(body)
+        updated = model.model_validate({**current.model_dump(), **fields})
+        self.store.add(kind, [(order_id, doc_id, updated.model_dump_json())], replace=True)
 
     def forget(self, kind: str, order_id: int, doc_id: int) -> None:
         """The document vanished from BaseLinker."""
         self.store.drop(kind, order_id, doc_id)
-
